@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * cli.c: shared helpers of the subcommands (see cli.h).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "lucent %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see 'lucent help %s')\n", cmd);
+    return CLI_USAGE;
+}
+
+int cli_fail(const char *cmd, const lc_error *err)
+{
+    fprintf(stderr, "lucent %s: %s\n", cmd,
+            err->msg[0] ? err->msg : lc_strerror(err->status));
+    return err->status == LC_ERR_ARG ? CLI_USAGE : CLI_BAD_INPUT;
+}
+
+bool cli_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool cli_parse_long(const char *s, long min, long max, long *out)
+{
+    if (!s || !*s)
+        return false;
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 0);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static int progress_shown;
+
+void cli_progress(const char *what, double frac)
+{
+    if (!isatty(STDERR_FILENO))
+        return;
+    if (frac < 0)
+        frac = 0;
+    if (frac > 1)
+        frac = 1;
+    fprintf(stderr, "\r%s %3d%%", what, (int)(frac * 100.0 + 0.5));
+    fflush(stderr);
+    progress_shown = 1;
+}
+
+void cli_progress_done(void)
+{
+    if (progress_shown && isatty(STDERR_FILENO))
+        fprintf(stderr, "\r\033[K");
+    progress_shown = 0;
+}
+
+void cli_progress_cb(void *user, double frac)
+{
+    cli_progress(user ? (const char *)user : "working", frac);
+}

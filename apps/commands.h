@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * commands.h: the subcommands of `lucent`, one file each (apps/cmd_<name>.c),
+ * each defining one cli_command. The table in lucent.c lists them in the order
+ * `lucent help` shows.
+ */
+#ifndef LUCENT_COMMANDS_H
+#define LUCENT_COMMANDS_H
+
+#include "cli.h"
+
+extern const cli_command cmd_import;
+
+#endif

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lucent/lucent.h: the whole public API of the lucent library. What is not in
+ * include/lucent/ is not API.
+ */
+#ifndef LUCENT_LUCENT_H
+#define LUCENT_LUCENT_H
+
+#include "lucent/error.h"
+#include "lucent/progress.h"
+#include "lucent/scan.h"
+
+/* Version of the library, "MAJOR.MINOR.PATCH". */
+const char *lc_version(void);
+
+#endif
