@@ -25,8 +25,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 int cli_fail(const char *cmd, const lc_error *err)
 {
-    fprintf(stderr, "lucent %s: %s\n", cmd,
-            err->msg[0] ? err->msg : lc_strerror(err->status));
+    fprintf(stderr, "lucent %s: %s\n", cmd, err->msg[0] ? err->msg : lc_strerror(err->status));
     return err->status == LC_ERR_ARG ? CLI_USAGE : CLI_BAD_INPUT;
 }
 

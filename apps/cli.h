@@ -12,14 +12,14 @@
 
 #include "lucent/lucent.h"
 
-#define CLI_OK 0
+#define CLI_OK        0
 #define CLI_BAD_INPUT 1
-#define CLI_USAGE 2
+#define CLI_USAGE     2
 
 typedef struct cli_command {
     const char *name;
-    const char *summary; /* one line for `lucent help` */
-    const char *help;    /* full text for `lucent help NAME` */
+    const char *summary;               /* one line for `lucent help` */
+    const char *help;                  /* full text for `lucent help NAME` */
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
 } cli_command;
 

@@ -15,8 +15,9 @@ static const cli_command *const commands[] = {
 
 static void print_overview(FILE *f)
 {
-    fprintf(f, "lucent %s: open software for dual-energy X-ray security screening\n\n"
-               "usage: lucent COMMAND [ARGS...]\n\ncommands:\n",
+    fprintf(f,
+            "lucent %s: open software for dual-energy X-ray security screening\n\n"
+            "usage: lucent COMMAND [ARGS...]\n\ncommands:\n",
             lc_version());
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i]->name, commands[i]->summary);

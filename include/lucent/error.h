@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 #if defined(__GNUC__)
-#define LC_MUST_CHECK __attribute__((warn_unused_result))
+#define LC_MUST_CHECK   __attribute__((warn_unused_result))
 #define LC_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #else
 #define LC_MUST_CHECK

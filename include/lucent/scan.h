@@ -26,12 +26,12 @@
 extern "C" {
 #endif
 
-#define LC_SCAN_MAX_VIEWS 16
-#define LC_SCAN_MAX_PIXELS 8192   /* detector pixels per line (DICOS Rows) */
-#define LC_SCAN_MAX_LINES 65535   /* lines per view (DICOS Columns is 16-bit) */
+#define LC_SCAN_MAX_VIEWS     16
+#define LC_SCAN_MAX_PIXELS    8192  /* detector pixels per line (DICOS Rows) */
+#define LC_SCAN_MAX_LINES     65535 /* lines per view (DICOS Columns is 16-bit) */
 #define LC_SCAN_MAX_REF_LINES 4096
-#define LC_ID_MAX 65              /* identifiers and UIDs: 64 characters + NUL */
-#define LC_TEXT_MAX 129           /* descriptions: 128 characters + NUL */
+#define LC_ID_MAX             65  /* identifiers and UIDs: 64 characters + NUL */
+#define LC_TEXT_MAX           129 /* descriptions: 128 characters + NUL */
 
 typedef enum lc_channel { LC_HIGH = 0, LC_LOW = 1 } lc_channel;
 #define LC_CHANNELS 2
@@ -54,15 +54,15 @@ typedef struct lc_scan_info {
     double belt_speed_mm_s;       /* belt speed, mm/s */
     int64_t acquired_unix_us;     /* start of acquisition, microseconds since the epoch, UTC */
     int bits_stored;              /* bits per sample the detector delivers (1..16); 0 = 16 */
-    uint16_t air_value;           /* sample value meaning unattenuated air, if the source states it */
+    uint16_t air_value; /* sample value meaning unattenuated air, if the source states it */
 } lc_scan_info;
 
 /* Per-view geometry and description. */
 typedef struct lc_view_info {
-    char label[32];              /* short name, e.g. "bottom" or "side" */
-    double source_mm[3];         /* focal spot in the belt frame, mm */
-    double beam_angle_deg;       /* central ray in the y-z plane: 0 = up from below, 90 = across */
-    double source_detector_mm;   /* distance focal spot to detector line along the central ray */
+    char label[32];            /* short name, e.g. "bottom" or "side" */
+    double source_mm[3];       /* focal spot in the belt frame, mm */
+    double beam_angle_deg;     /* central ray in the y-z plane: 0 = up from below, 90 = across */
+    double source_detector_mm; /* distance focal spot to detector line along the central ray */
 } lc_view_info;
 
 typedef struct lc_scan lc_scan;

@@ -269,8 +269,10 @@ uint16_t lc_scan_max_value(const lc_scan *scan)
 const char *lc_channel_name(lc_channel ch)
 {
     switch (ch) {
-    case LC_HIGH: return "high";
-    case LC_LOW: return "low";
+    case LC_HIGH:
+        return "high";
+    case LC_LOW:
+        return "low";
     }
     return "?";
 }
@@ -278,8 +280,10 @@ const char *lc_channel_name(lc_channel ch)
 const char *lc_ref_kind_name(lc_ref_kind kind)
 {
     switch (kind) {
-    case LC_REF_DARK: return "dark";
-    case LC_REF_AIR: return "air";
+    case LC_REF_DARK:
+        return "dark";
+    case LC_REF_AIR:
+        return "air";
     }
     return "?";
 }

@@ -12,16 +12,26 @@
 const char *lc_strerror(lc_status status)
 {
     switch (status) {
-    case LC_OK: return "ok";
-    case LC_ERR_NOMEM: return "out of memory";
-    case LC_ERR_ARG: return "invalid argument";
-    case LC_ERR_IO: return "input/output error";
-    case LC_ERR_FORMAT: return "malformed input";
-    case LC_ERR_UNSUPPORTED: return "unsupported";
-    case LC_ERR_LIMIT: return "limit exceeded";
-    case LC_ERR_NOT_FOUND: return "not found";
-    case LC_ERR_PHYSICS: return "physics error";
-    case LC_ERR_STATE: return "invalid state";
+    case LC_OK:
+        return "ok";
+    case LC_ERR_NOMEM:
+        return "out of memory";
+    case LC_ERR_ARG:
+        return "invalid argument";
+    case LC_ERR_IO:
+        return "input/output error";
+    case LC_ERR_FORMAT:
+        return "malformed input";
+    case LC_ERR_UNSUPPORTED:
+        return "unsupported";
+    case LC_ERR_LIMIT:
+        return "limit exceeded";
+    case LC_ERR_NOT_FOUND:
+        return "not found";
+    case LC_ERR_PHYSICS:
+        return "physics error";
+    case LC_ERR_STATE:
+        return "invalid state";
     }
     return "unknown status";
 }
