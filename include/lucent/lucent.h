@@ -6,9 +6,11 @@
 #ifndef LUCENT_LUCENT_H
 #define LUCENT_LUCENT_H
 
+#include "lucent/dicos.h"
 #include "lucent/error.h"
 #include "lucent/progress.h"
 #include "lucent/scan.h"
+#include "lucent/import.h"
 
 /* Version of the library, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);
