@@ -8,6 +8,7 @@
 
 #include "lucent/dicos.h"
 #include "lucent/error.h"
+#include "lucent/phys.h"
 #include "lucent/progress.h"
 #include "lucent/scan.h"
 #include "lucent/import.h"
