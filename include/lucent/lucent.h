@@ -11,6 +11,7 @@
 #include "lucent/phys.h"
 #include "lucent/progress.h"
 #include "lucent/scan.h"
+#include "lucent/sim.h"
 #include "lucent/import.h"
 
 /* Version of the library, "MAJOR.MINOR.PATCH". */
