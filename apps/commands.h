@@ -10,5 +10,6 @@
 #include "cli.h"
 
 extern const cli_command cmd_import;
+extern const cli_command cmd_simulate;
 
 #endif

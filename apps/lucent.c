@@ -10,6 +10,7 @@
 
 static const cli_command *const commands[] = {
     &cmd_import,
+    &cmd_simulate,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

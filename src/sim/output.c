@@ -52,7 +52,7 @@ lc_status lc_sim_labels_json(const lc_sim_labels *labels, char **out, lc_error *
         json_decref(o);
         json_decref(views);
     }
-    char *s = ok ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+    char *s = ok ? json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(objs);
     json_decref(root);
     if (!s)
