@@ -10,6 +10,8 @@
 #include "cli.h"
 
 extern const cli_command cmd_import;
+extern const cli_command cmd_spectrum;
+extern const cli_command cmd_detector;
 extern const cli_command cmd_simulate;
 
 #endif

@@ -11,6 +11,8 @@
 static const cli_command *const commands[] = {
     &cmd_import,
     &cmd_simulate,
+    &cmd_spectrum,
+    &cmd_detector,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
