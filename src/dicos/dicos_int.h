@@ -152,9 +152,9 @@ void lc__dicos_add_common(lc__wset *ws, const lc_scan_info *in, const lc__scan_u
                           const char *series, const char *sop_class, const char *sop_uid,
                           const char *modality, int series_no, int instance_no);
 
-/* Study UID, TDR series UID and scan metadata of a scan folder, from the
- * high-energy DX file of view `view`. info may be NULL. */
-lc_status lc__dicos_view_uids(const char *dir, uint32_t view, char study[LC_ID_MAX],
-                              char tdr_series[LC_ID_MAX], lc_scan_info *info, lc_error *err);
+/* The UIDs and scan metadata of a scan folder, from the high-energy DX file
+ * of view `view`. info may be NULL. */
+lc_status lc__dicos_view_uids(const char *dir, uint32_t view, lc__scan_uids *u, lc_scan_info *info,
+                              lc_error *err);
 
 #endif

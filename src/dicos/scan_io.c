@@ -526,15 +526,14 @@ static lc_status view_meta(const char *dir, uint32_t view, dx_meta *m, char sop[
     return st;
 }
 
-lc_status lc__dicos_view_uids(const char *dir, uint32_t view, char study[LC_ID_MAX],
-                              char tdr_series[LC_ID_MAX], lc_scan_info *info, lc_error *err)
+lc_status lc__dicos_view_uids(const char *dir, uint32_t view, lc__scan_uids *u, lc_scan_info *info,
+                              lc_error *err)
 {
     dx_meta m;
     lc_status st = view_meta(dir, view, &m, NULL, err);
     if (st != LC_OK)
         return st;
-    lc__strlcpy(study, m.u.study, LC_ID_MAX);
-    lc__strlcpy(tdr_series, m.u.tdr_series, LC_ID_MAX);
+    *u = m.u;
     if (info)
         *info = m.info;
     return LC_OK;

@@ -151,7 +151,7 @@ lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *tdr, lc_error 
     lc__scan_uids u;
     memset(&u, 0, sizeof u);
     lc_scan_info info;
-    if ((st = lc__dicos_view_uids(dir, 0, u.study, u.tdr_series, &info, err)) != LC_OK)
+    if ((st = lc__dicos_view_uids(dir, 0, &u, &info, err)) != LC_OK)
         return st;
     if (!u.tdr_series[0] && (st = lc__dicos_uid(u.tdr_series, err)) != LC_OK)
         return st;
