@@ -15,7 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -248,11 +252,443 @@ static void test_produce_and_verify(void **state)
                      LC_ERR_ARG);
 }
 
+/* ---- keys, notes, audit log, sealing -------------------------------------- */
+
+static char tmpdir[256];
+
+static int setup_tmp(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lucent-trust-XXXXXX");
+    return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown_tmp(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_keys_and_notes(void **state)
+{
+    (void)state;
+    char dir[512], dir2[512];
+    snprintf(dir, sizeof dir, "%s/keys", tmpdir);
+    snprintf(dir2, sizeof dir2, "%s/keys-sealed", tmpdir);
+    lc_error err;
+    assert_int_equal(lc_keys_init(dir, "lucent.embassy-07", NULL, &err), LC_OK);
+    /* Never replaced. */
+    assert_int_equal(lc_keys_init(dir, "lucent.embassy-07", NULL, &err), LC_ERR_STATE);
+    assert_int_equal(lc_keys_init(dir2, "bad name", NULL, &err), LC_ERR_ARG);
+    char p[600];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/site.key", dir);
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    snprintf(p, sizeof p, "%s/data.key", dir);
+    assert_int_equal(stat(p, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+
+    lc_site_keys *k = NULL;
+    assert_int_equal(lc_keys_load(dir, NULL, &k, &err), LC_OK);
+    assert_string_equal(lc_keys_name(k), "lucent.embassy-07");
+    const char *vkey = lc_keys_vkey(k);
+    assert_true(strncmp(vkey, "lucent.embassy-07+", 18) == 0);
+
+    /* The key id is SHA-256(name || 0x0A || 0x01 || pk)[0:4], computed here. */
+    const char *b64 = vkey + 18 + 9; /* after "<name>+<8 hex>+"; base64 may hold "+" */
+    uint8_t raw[33], h[32];
+    size_t got;
+    assert_int_equal(sodium_base642bin(raw, sizeof raw, b64, strlen(b64), NULL, &got, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    assert_int_equal(got, 33);
+    assert_int_equal(raw[0], 1);
+    uint8_t msg[64];
+    size_t nl = strlen("lucent.embassy-07");
+    memcpy(msg, "lucent.embassy-07", nl);
+    msg[nl] = 0x0A;
+    memcpy(msg + nl + 1, raw, 33);
+    crypto_hash_sha256(h, msg, nl + 34);
+    char hex[9];
+    sodium_bin2hex(hex, sizeof hex, h, 4);
+    assert_memory_equal(vkey + 18, hex, 8);
+
+    /* A signed note verifies, and its signature is plain Ed25519 over the text. */
+    const char *text = "lucent.embassy-07\n42\nq5Yf5mS0aKr9fGZ2Xc6qZyWgF0QxA0h8lC6w6kzZrxM=\n";
+    char *note = NULL;
+    assert_int_equal(lc_note_sign(k, text, &note, &err), LC_OK);
+    size_t tl = 0;
+    assert_int_equal(lc_note_verify(vkey, note, strlen(note), &tl, &err), LC_OK);
+    assert_int_equal(tl, strlen(text));
+    const char *sigline = strstr(note, "\xe2\x80\x94 lucent.embassy-07 ");
+    assert_non_null(sigline);
+    uint8_t sig[68];
+    const char *sb64 = sigline + strlen("\xe2\x80\x94 lucent.embassy-07 ");
+    assert_int_equal(sodium_base642bin(sig, sizeof sig, sb64, strcspn(sb64, "\n"), NULL, &got, NULL,
+                                       sodium_base64_VARIANT_ORIGINAL),
+                     0);
+    assert_int_equal(got, 68);
+    assert_memory_equal(sig, h, 4);
+    assert_int_equal(
+        crypto_sign_verify_detached(sig + 4, (const uint8_t *)text, strlen(text), raw + 1), 0);
+    /* Any change to the text breaks it. */
+    for (size_t i = 0; i < strlen(text); i += 5) {
+        note[i] ^= 0x01;
+        assert_int_not_equal(lc_note_verify(vkey, note, strlen(note), NULL, NULL), LC_OK);
+        note[i] ^= 0x01;
+    }
+    /* Bad texts are refused at signing. */
+    char *bad = NULL;
+    assert_int_equal(lc_note_sign(k, "no newline", &bad, NULL), LC_ERR_ARG);
+    assert_int_equal(lc_note_sign(k, "a\n\nb\n", &bad, NULL), LC_ERR_ARG);
+    assert_null(bad);
+
+    /* Sealed keys: the right passphrase opens them, a wrong one does not, and
+     * another site's key does not verify this site's notes. */
+    assert_int_equal(lc_keys_init(dir2, "lucent.other", "correct horse", &err), LC_OK);
+    lc_site_keys *k2 = NULL;
+    assert_int_equal(lc_keys_load(dir2, "wrong", &k2, &err), LC_ERR_FORMAT);
+    assert_null(k2);
+    assert_null(strstr(err.msg, "wrong\"")); /* the passphrase is not echoed */
+    assert_int_equal(lc_keys_load(dir2, NULL, &k2, &err), LC_ERR_ARG);
+    assert_int_equal(lc_keys_load(dir2, "correct horse", &k2, &err), LC_OK);
+    assert_int_not_equal(lc_note_verify(lc_keys_vkey(k2), note, strlen(note), NULL, &err), LC_OK);
+    assert_non_null(strstr(err.msg, "not signed by"));
+    /* The secret never appears in the key file in the clear when sealed. */
+    snprintf(p, sizeof p, "%s/site.key", dir2);
+    FILE *f = fopen(p, "r");
+    char filebuf[4096];
+    size_t fl = fread(filebuf, 1, sizeof filebuf - 1, f);
+    fclose(f);
+    filebuf[fl] = 0;
+    assert_null(strstr(filebuf, "\"secret\""));
+    assert_non_null(strstr(filebuf, "argon2id"));
+
+    /* Checkpoint bodies. */
+    uint8_t root[32], root2[32];
+    for (int i = 0; i < 32; i++)
+        root[i] = (uint8_t)i;
+    char body[256], origin[LC_KEY_NAME_MAX];
+    uint64_t size = 0;
+    assert_int_equal(lc_checkpoint_format("lucent.embassy-07", 1234, root, body, sizeof body, NULL),
+                     LC_OK);
+    assert_int_equal(lc_checkpoint_parse(body, strlen(body), origin, &size, root2, NULL), LC_OK);
+    assert_string_equal(origin, "lucent.embassy-07");
+    assert_int_equal(size, 1234);
+    assert_memory_equal(root, root2, 32);
+    assert_int_equal(lc_checkpoint_parse("o\n01\nAA==\n", 10, origin, &size, root2, NULL),
+                     LC_ERR_FORMAT);
+    free(note);
+    lc_keys_free(k);
+    lc_keys_free(k2);
+}
+
+static void read_all(const char *path, uint8_t **buf, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = (size_t)ftell(f);
+    fseek(f, 0, SEEK_SET);
+    *buf = malloc(*n + 1);
+    assert_int_equal(fread(*buf, 1, *n, f), *n);
+    fclose(f);
+}
+
+static void write_all(const char *path, const uint8_t *buf, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    fclose(f);
+}
+
+static void test_audit_log(void **state)
+{
+    (void)state;
+    char kdir[512], log[512];
+    snprintf(kdir, sizeof kdir, "%s/audit-keys", tmpdir);
+    snprintf(log, sizeof log, "%s/audit.log", tmpdir);
+    lc_error err;
+    assert_int_equal(lc_keys_init(kdir, "lucent.site", NULL, &err), LC_OK);
+    lc_site_keys *k = NULL;
+    assert_int_equal(lc_keys_load(kdir, NULL, &k, &err), LC_OK);
+
+    lc_audit *a = NULL;
+    uint64_t torn = 99;
+    assert_int_equal(lc_audit_open(log, &a, &torn, &err), LC_OK);
+    assert_int_equal(torn, 0);
+    enum { N = 6 };
+    uint8_t leaves[N][32];
+    for (int i = 0; i < N; i++) {
+        char e[64];
+        int n = snprintf(e, sizeof e, "{\"event\":\"decision\",\"bag\":%d}", i);
+        uint64_t idx;
+        assert_int_equal(lc_audit_append(a, e, (size_t)n, &idx, &err), LC_OK);
+        assert_int_equal(idx, (uint64_t)i);
+        lc_merkle_leaf_hash(e, (size_t)n, leaves[i]);
+        uint8_t head[32], want[32];
+        lc_audit_head(a, head);
+        assert_int_equal(lc_merkle_root(&leaves[0][0], (uint64_t)i + 1, want, NULL), LC_OK);
+        assert_memory_equal(head, want, 32);
+        if (i == 2) {
+            char *note = NULL;
+            assert_int_equal(lc_audit_checkpoint(a, k, &note, &err), LC_OK);
+            assert_non_null(strstr(note, "lucent.site\n3\n"));
+            free(note);
+        }
+    }
+    assert_int_equal(lc_audit_checkpoint(a, k, NULL, &err), LC_OK);
+    assert_int_equal(lc_audit_append(a, "", 0, NULL, &err), LC_ERR_ARG);
+    lc_audit_close(a);
+
+    lc_audit_report rep;
+    const char *vkey = lc_keys_vkey(k);
+    lc_status st = lc_audit_verify(log, vkey, NULL, &rep, &err);
+    if (st != LC_OK)
+        fail_msg("verify: %s", err.msg);
+    assert_int_equal(rep.entries, N);
+    assert_int_equal(rep.checkpoints, 2);
+    /* Checkpoints cannot be checked without the verifier key. */
+    assert_int_equal(lc_audit_verify(log, NULL, NULL, &rep, &err), LC_ERR_ARG);
+
+    /* Every single flipped bit of the log file is detected. */
+    uint8_t *orig;
+    size_t n;
+    read_all(log, &orig, &n);
+    int missed = 0;
+    for (size_t bit = 0; bit < n * 8; bit++) {
+        orig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        write_all(log, orig, n);
+        if (lc_audit_verify(log, vkey, NULL, &rep, NULL) == LC_OK)
+            missed++;
+        orig[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    assert_int_equal(missed, 0);
+    write_all(log, orig, n);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, NULL), LC_OK);
+
+    /* Record boundaries, for truncating, reordering and splicing. */
+    size_t off[N + 1];
+    off[0] = 8;
+    for (int i = 0; i < N; i++) {
+        uint32_t len = (uint32_t)orig[off[i]] << 24 | (uint32_t)orig[off[i] + 1] << 16 |
+                       (uint32_t)orig[off[i] + 2] << 8 | orig[off[i] + 3];
+        off[i + 1] = off[i] + 8 + len + 32;
+    }
+    assert_int_equal(off[N], n);
+    /* Truncated by whole records: the last checkpoint (6 entries) catches it. */
+    write_all(log, orig, off[N - 1]);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, &err), LC_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "removed or truncated"));
+    /* Reordered: swap entries 1 and 2 (same lengths are not needed). */
+    uint8_t *re = malloc(n);
+    size_t o = 0;
+    int order[N] = {0, 2, 1, 3, 4, 5};
+    for (int i = 0; i < N; i++) {
+        size_t len = off[order[i] + 1] - off[order[i]];
+        memcpy(re + 8 + o, orig + off[order[i]], len);
+        o += len;
+    }
+    memcpy(re, orig, 8);
+    write_all(log, re, n);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, &err), LC_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "do not match the signed checkpoint"));
+    /* Spliced: entry 4 replaced by a well-formed record of other content. */
+    char other[512];
+    snprintf(other, sizeof other, "%s/other.log", tmpdir);
+    lc_audit *b = NULL;
+    assert_int_equal(lc_audit_open(other, &b, NULL, &err), LC_OK);
+    for (int i = 0; i < N; i++) {
+        char e[64];
+        int m = snprintf(e, sizeof e, "{\"event\":\"decision\",\"bag\":%d}", i == 4 ? 9 : i);
+        assert_int_equal(lc_audit_append(b, e, (size_t)m, NULL, &err), LC_OK);
+    }
+    lc_audit_close(b);
+    uint8_t *ob;
+    size_t on;
+    read_all(other, &ob, &on);
+    assert_int_equal(on, n);
+    memcpy(re, orig, n);
+    memcpy(re + off[4], ob + off[4], off[5] - off[4]);
+    write_all(log, re, n);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, &err), LC_ERR_FORMAT);
+    /* An earlier checkpoint still proves the first 3 entries of a log that
+     * was later cut back and re-grown differently. */
+    char ck3[600];
+    snprintf(ck3, sizeof ck3, "%s.ckpt/%020d.note", log, 3);
+    struct stat sb;
+    assert_int_equal(stat(ck3, &sb), 0);
+
+    /* A torn final record (never acknowledged) is dropped on open. */
+    write_all(log, orig, n);
+    uint8_t *torn_buf = malloc(n + 20);
+    memcpy(torn_buf, orig, n);
+    memcpy(torn_buf + n, orig + off[0], 20); /* a record cut after 20 bytes */
+    write_all(log, torn_buf, n + 20);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, &err), LC_OK);
+    assert_int_equal(rep.torn_bytes, 20);
+    assert_int_equal(lc_audit_open(log, &a, &torn, &err), LC_OK);
+    assert_int_equal(torn, 20);
+    assert_int_equal(lc_audit_size(a), N);
+    assert_int_equal(lc_audit_append(a, "after", 5, NULL, &err), LC_OK);
+    lc_audit_close(a);
+    assert_int_equal(lc_audit_verify(log, vkey, NULL, &rep, &err), LC_OK);
+    assert_int_equal(rep.entries, N + 1);
+    assert_int_equal(rep.torn_bytes, 0);
+    /* A damaged log is not opened for appending. */
+    memcpy(re, orig, n);
+    re[off[4] + 12] ^= 0x08;
+    write_all(log, re, n);
+    assert_int_equal(lc_audit_open(log, &a, NULL, &err), LC_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "entry 4"));
+
+    free(torn_buf);
+    free(ob);
+    free(re);
+    free(orig);
+    lc_keys_free(k);
+}
+
+/* kill -9 at a random moment during appends loses no acknowledged entry. */
+static void test_audit_crash(void **state)
+{
+    (void)state;
+    char log[512];
+    snprintf(log, sizeof log, "%s/crash.log", tmpdir);
+    for (int round = 0; round < 5; round++) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            lc_audit *a = NULL;
+            if (lc_audit_open(log, &a, NULL, NULL) != LC_OK)
+                _exit(3);
+            for (uint64_t i = 0;; i++) {
+                char e[64];
+                int m = snprintf(e, sizeof e, "entry %d/%llu", round, (unsigned long long)i);
+                uint64_t idx;
+                if (lc_audit_append(a, e, (size_t)m, &idx, NULL) != LC_OK)
+                    _exit(4);
+                /* Acknowledge only after append returned. */
+                if (write(fds[1], &idx, sizeof idx) != sizeof idx)
+                    _exit(5);
+            }
+        }
+        close(fds[1]);
+        struct timespec ts = {0, (long)(20 + 17 * round) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int wst;
+        waitpid(pid, &wst, 0);
+        uint64_t idx, last = 0;
+        int acked = 0;
+        while (read(fds[0], &idx, sizeof idx) == sizeof idx) {
+            last = idx;
+            acked = 1;
+        }
+        close(fds[0]);
+        lc_audit *a = NULL;
+        lc_error err;
+        lc_status st = lc_audit_open(log, &a, NULL, &err);
+        if (st != LC_OK)
+            fail_msg("reopen after kill -9: %s", err.msg);
+        if (acked)
+            assert_true(lc_audit_size(a) >= last + 1);
+        lc_audit_close(a);
+    }
+    lc_audit_report rep;
+    assert_int_equal(lc_audit_verify(log, NULL, NULL, &rep, NULL), LC_OK);
+    print_message("crash test: %llu entries survive 5 kill -9 rounds\n",
+                  (unsigned long long)rep.entries);
+}
+
+static void test_seal(void **state)
+{
+    (void)state;
+    uint8_t key[32], key2[32];
+    assert_int_equal(lc_key_random(key, NULL), LC_OK);
+    assert_int_equal(lc_key_random(key2, NULL), LC_OK);
+    size_t sizes[] = {0, 1, 65536, 65537, 200000};
+    for (size_t t = 0; t < sizeof sizes / sizeof sizes[0]; t++) {
+        size_t len = sizes[t];
+        uint8_t *data = malloc(len + 1);
+        for (size_t i = 0; i < len; i++)
+            data[i] = (uint8_t)(i * 31 + 7);
+        uint8_t *sealed, *plain;
+        size_t sl, pl;
+        assert_int_equal(lc_seal(key, "scan/BAG-1/view0.dcs", data, len, &sealed, &sl, NULL),
+                         LC_OK);
+        assert_int_equal(lc_unseal(key, "scan/BAG-1/view0.dcs", sealed, sl, &plain, &pl, NULL),
+                         LC_OK);
+        assert_int_equal(pl, len);
+        if (len)
+            assert_memory_equal(plain, data, len);
+        free(plain);
+        lc_error err;
+        /* Renamed (other identity), other key, truncated, extended, edited. */
+        assert_int_equal(lc_unseal(key, "scan/BAG-2/view0.dcs", sealed, sl, &plain, &pl, &err),
+                         LC_ERR_FORMAT);
+        assert_null(plain);
+        assert_int_equal(lc_unseal(key2, "scan/BAG-1/view0.dcs", sealed, sl, &plain, &pl, &err),
+                         LC_ERR_FORMAT);
+        for (size_t cut = 1; cut < sl; cut += (sl / 7 + 1))
+            assert_int_equal(
+                lc_unseal(key, "scan/BAG-1/view0.dcs", sealed, sl - cut, &plain, &pl, &err),
+                LC_ERR_FORMAT);
+        for (size_t i = 0; i < sl; i += (sl / 13 + 1)) {
+            sealed[i] ^= 0x40;
+            assert_int_equal(lc_unseal(key, "scan/BAG-1/view0.dcs", sealed, sl, &plain, &pl, &err),
+                             LC_ERR_FORMAT);
+            sealed[i] ^= 0x40;
+        }
+        free(sealed);
+        free(data);
+    }
+    /* Splicing: the first chunk of one object cannot start another. */
+    uint8_t big[150000];
+    memset(big, 7, sizeof big);
+    uint8_t *s1, *s2, *plain;
+    size_t l1, l2, pl;
+    assert_int_equal(lc_seal(key, "a", big, sizeof big, &s1, &l1, NULL), LC_OK);
+    assert_int_equal(lc_seal(key, "a", big, sizeof big, &s2, &l2, NULL), LC_OK);
+    assert_int_equal(l1, l2);
+    size_t chunk1 = 8 + 24 + 4 + 65536 + 17;
+    memcpy(s2 + chunk1, s1 + chunk1, l1 - chunk1);
+    assert_int_equal(lc_unseal(key, "a", s2, l2, &plain, &pl, NULL), LC_ERR_FORMAT);
+    free(s1);
+    free(s2);
+
+    /* Files, and crypto-erasure by wrapped per-object keys. */
+    char path[512];
+    snprintf(path, sizeof path, "%s/sealed.bin", tmpdir);
+    uint8_t obj[32], wrapped[LC_WRAPPED_KEY_SIZE], back[32];
+    assert_int_equal(lc_key_random(obj, NULL), LC_OK);
+    lc_key_wrap(key, obj, wrapped);
+    assert_int_equal(lc_key_unwrap(key, wrapped, back, NULL), LC_OK);
+    assert_memory_equal(obj, back, 32);
+    assert_int_equal(lc_key_unwrap(key2, wrapped, back, NULL), LC_ERR_FORMAT);
+    assert_int_equal(lc_seal_file(obj, path, "sealed.bin", "report", 6, NULL), LC_OK);
+    uint8_t *out;
+    size_t ol;
+    assert_int_equal(lc_unseal_file(obj, path, "sealed.bin", &out, &ol, NULL), LC_OK);
+    assert_int_equal(ol, 6);
+    assert_memory_equal(out, "report", 6);
+    free(out);
+    assert_int_equal(lc_unseal_file(obj, path, "renamed.bin", &out, &ol, NULL), LC_ERR_FORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors),
-        cmocka_unit_test(test_produce_and_verify),
+        cmocka_unit_test(test_vectors),        cmocka_unit_test(test_produce_and_verify),
+        cmocka_unit_test(test_keys_and_notes), cmocka_unit_test(test_audit_log),
+        cmocka_unit_test(test_audit_crash),    cmocka_unit_test(test_seal),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
 }
