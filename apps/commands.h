@@ -12,6 +12,7 @@
 extern const cli_command cmd_import;
 extern const cli_command cmd_spectrum;
 extern const cli_command cmd_detector;
+extern const cli_command cmd_info;
 extern const cli_command cmd_simulate;
 
 #endif

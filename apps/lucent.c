@@ -13,6 +13,7 @@ static const cli_command *const commands[] = {
     &cmd_simulate,
     &cmd_spectrum,
     &cmd_detector,
+    &cmd_info,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
