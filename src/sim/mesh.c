@@ -462,13 +462,13 @@ double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3]
     stack[sp++] = 0;
     while (sp > 0) {
         const lc__bvh_node *nd = &m->nodes[stack[--sp]];
-        if (!node_hit(nd, o, inv, t0, t1))
+        if (!node_hit(nd, o, inv, -INFINITY, INFINITY))
             continue;
         if (nd->count > 0) {
             for (uint32_t i = nd->first; i < nd->first + nd->count; i++) {
                 double t;
                 int sg = tri_hit(&m->v[(size_t)i * 9], o, d, &t);
-                if (sg != 0 && t >= t0 && t <= t1 && !push_hit(hb, t, sg))
+                if (sg != 0 && !push_hit(hb, t, sg))
                     return -1.0;
             }
         } else if (sp + 2 <= 128) {
@@ -481,7 +481,7 @@ double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3]
     qsort(hb->h, hb->n, sizeof *hb->h, cmp_hit);
     /* Merge hits of equal orientation at the same place (shared edges and
      * vertices). The tolerance is far below any real wall thickness. */
-    const double tol = 1e-9 * (t1 - t0);
+    const double tol = 1e-9 * (t1 - t0 > 1.0 ? t1 - t0 : 1.0);
     size_t k = 0;
     for (size_t i = 0; i < hb->n; i++) {
         bool dup = false;
@@ -496,16 +496,21 @@ double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3]
         if (!dup)
             hb->h[k++] = hb->h[i];
     }
-    /* Winding number along the ray; the source is outside every mesh. */
+    /* Winding number along the whole line (so a segment may start inside);
+     * length counted where it is non-zero within [t0, t1]. */
     int w = 0;
-    double len = 0.0, prev = t0;
+    double len = 0.0, prev = -INFINITY;
     for (size_t i = 0; i < k; i++) {
-        if (w != 0)
-            len += hb->h[i].t - prev;
-        prev = hb->h[i].t;
+        double t = hb->h[i].t;
+        if (w != 0) {
+            double a = prev > t0 ? prev : t0, b = t < t1 ? t : t1;
+            if (b > a)
+                len += b - a;
+        }
+        prev = t;
         w += hb->h[i].sign;
     }
-    if (w != 0) /* ended inside (an open mesh): count to the end of the segment */
-        len += t1 - prev;
+    if (w != 0 && prev < t1) /* an open mesh: inside to the end */
+        len += t1 - (prev > t0 ? prev : t0);
     return len;
 }

@@ -21,7 +21,7 @@ static uint64_t splitmix64(uint64_t *x)
     return z ^ (z >> 31);
 }
 
-void lc__rng_seed(lc__rng *r, uint64_t seed, uint64_t a, uint64_t b)
+void lc__simrng_seed(lc__simrng *r, uint64_t seed, uint64_t a, uint64_t b)
 {
     uint64_t x = seed;
     uint64_t k = splitmix64(&x) ^ (a * 0xd1b54a32d192ed03ULL);
@@ -39,7 +39,7 @@ static uint64_t rotl(uint64_t x, int k)
     return (x << k) | (x >> (64 - k));
 }
 
-uint64_t lc__rng_next(lc__rng *r)
+uint64_t lc__simrng_next(lc__simrng *r)
 {
     uint64_t *s = r->s;
     uint64_t result = rotl(s[1] * 5, 7) * 9;
@@ -53,13 +53,13 @@ uint64_t lc__rng_next(lc__rng *r)
     return result;
 }
 
-double lc__rng_uniform(lc__rng *r)
+double lc__simrng_uniform(lc__simrng *r)
 {
     /* 53 random bits, shifted off zero: (k + 0.5) / 2^53 is in (0, 1). */
-    return ((double)(lc__rng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return ((double)(lc__simrng_next(r) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
-double lc__rng_normal(lc__rng *r)
+double lc__simrng_normal(lc__simrng *r)
 {
     if (r->have_spare) {
         r->have_spare = false;
@@ -67,8 +67,8 @@ double lc__rng_normal(lc__rng *r)
     }
     double u, v, s;
     do {
-        u = 2.0 * lc__rng_uniform(r) - 1.0;
-        v = 2.0 * lc__rng_uniform(r) - 1.0;
+        u = 2.0 * lc__simrng_uniform(r) - 1.0;
+        v = 2.0 * lc__simrng_uniform(r) - 1.0;
         s = u * u + v * v;
     } while (s >= 1.0 || s == 0.0);
     double f = sqrt(-2.0 * log(s) / s);
@@ -77,7 +77,7 @@ double lc__rng_normal(lc__rng *r)
     return u * f;
 }
 
-double lc__rng_poisson(lc__rng *r, double lambda)
+double lc__simrng_poisson(lc__simrng *r, double lambda)
 {
     if (!(lambda > 0.0))
         return 0.0;
@@ -86,10 +86,10 @@ double lc__rng_poisson(lc__rng *r, double lambda)
         int k = 0;
         do {
             k++;
-            p *= lc__rng_uniform(r);
+            p *= lc__simrng_uniform(r);
         } while (p > l && k < 1000);
         return (double)(k - 1);
     }
-    double x = floor(lambda + sqrt(lambda) * lc__rng_normal(r) + 0.5);
+    double x = floor(lambda + sqrt(lambda) * lc__simrng_normal(r) + 0.5);
     return x < 0.0 ? 0.0 : x;
 }

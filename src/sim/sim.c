@@ -149,19 +149,19 @@ static lc_status prepare_view(lc__sim *sim, size_t v, lc_error *err)
     free(nrm);
     /* Pixel gains and offsets, dead and hot pixels: properties of the
      * detector, drawn from its own seed, the same in every run. */
-    lc__rng rng;
-    lc__rng_seed(&rng, sc->detector_seed, v, 0xde7ec7u);
+    lc__simrng rng;
+    lc__simrng_seed(&rng, sc->detector_seed, v, 0xde7ec7u);
     for (uint32_t p = 0; p < n; p++)
         for (int k = 0; k < LC_CHANNELS; k++) {
-            double gp = 1.0 + sc->gain_spread * lc__rng_normal(&rng);
+            double gp = 1.0 + sc->gain_spread * lc__simrng_normal(&rng);
             if (gp < 0.5)
                 gp = 0.5;
-            double off = sc->dark_level + sc->offset_spread * lc__rng_normal(&rng);
+            double off = sc->dark_level + sc->offset_spread * lc__simrng_normal(&rng);
             sv->gain[k][p] = gp; /* times the ADC gain below */
             sv->offset[k][p] = off < 0 ? 0 : off;
         }
     for (int d = 0; d < sc->dead_pixels + sc->hot_pixels && d < (int)n; d++) {
-        uint32_t p = (uint32_t)(lc__rng_next(&rng) % n);
+        uint32_t p = (uint32_t)(lc__simrng_next(&rng) % n);
         for (int k = 0; k < LC_CHANNELS; k++) {
             if (d < sc->dead_pixels)
                 sv->gain[k][p] = 0.0;
@@ -392,16 +392,16 @@ lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_sig
 }
 
 /* Final sample value: noise (if on), offset, electronic noise, ADC. */
-static uint16_t sample(const lc__sim *sim, double m, double var, double offset, lc__rng *rng)
+static uint16_t sample(const lc__sim *sim, double m, double var, double offset, lc__simrng *rng)
 {
     double s;
     if (sim->noise) {
         double q = 0.0;
         if (m > 0 && var > 0) {
             double scale = var / m;
-            q = lc__rng_poisson(rng, m / scale) * scale;
+            q = lc__simrng_poisson(rng, m / scale) * scale;
         }
-        s = q + offset + sim->sc->electronic_noise * lc__rng_normal(rng);
+        s = q + offset + sim->sc->electronic_noise * lc__simrng_normal(rng);
     } else {
         s = m + offset;
     }
@@ -460,8 +460,8 @@ static lc_status run_unit(worker *wk, size_t unit)
     for (size_t i = 0; i < nobj; i++)
         if (x >= sim->scene->objects[i].lo[0] && x <= sim->scene->objects[i].hi[0])
             wk->w.active[wk->w.nactive++] = i;
-    lc__rng rng;
-    lc__rng_seed(&rng, sim->seed, v, line);
+    lc__simrng rng;
+    lc__simrng_seed(&rng, sim->seed, v, line);
     for (uint32_t p = 0; p < sv->npix; p++) {
         lc_signal q;
         if (wk->w.nactive)
@@ -511,10 +511,10 @@ static void fill_refs(const lc__sim *sim, lc_view *view, size_t v, int nref)
         for (int k = 0; k < LC_CHANNELS; k++) {
             uint16_t *r = lc_view_ref(view, (lc_ref_kind)kind, (lc_channel)k);
             for (int l = 0; l < nref; l++) {
-                lc__rng rng;
-                lc__rng_seed(&rng, sim->seed, v,
-                             0x100000000ull + (uint64_t)kind * 0x10000u + (uint64_t)k * 0x1000u +
-                                 (uint64_t)l);
+                lc__simrng rng;
+                lc__simrng_seed(&rng, sim->seed, v,
+                                0x100000000ull + (uint64_t)kind * 0x10000u + (uint64_t)k * 0x1000u +
+                                    (uint64_t)l);
                 for (uint32_t p = 0; p < sv->npix; p++) {
                     double m = 0, var = 0;
                     if (kind == LC_REF_AIR) {

@@ -205,21 +205,21 @@ lc_status lc__sim_paths(const lc__sim *sim, size_t v, uint32_t p, double x, doub
 /* ---------------------------------------------------------------- RNG */
 
 /* xoshiro256** seeded by splitmix64: small, fast and fully deterministic. */
-typedef struct lc__rng {
+typedef struct lc__simrng {
     uint64_t s[4];
     bool have_spare;
     double spare;
-} lc__rng;
+} lc__simrng;
 
 /* Seeds a stream from (seed, a, b): distinct triples give independent streams. */
-void lc__rng_seed(lc__rng *r, uint64_t seed, uint64_t a, uint64_t b);
-uint64_t lc__rng_next(lc__rng *r);
+void lc__simrng_seed(lc__simrng *r, uint64_t seed, uint64_t a, uint64_t b);
+uint64_t lc__simrng_next(lc__simrng *r);
 /* Uniform in (0, 1). */
-double lc__rng_uniform(lc__rng *r);
+double lc__simrng_uniform(lc__simrng *r);
 /* Standard normal. */
-double lc__rng_normal(lc__rng *r);
+double lc__simrng_normal(lc__simrng *r);
 /* Poisson with mean lambda >= 0 (exact for lambda < 30, normal approximation
  * with continuity beyond, where its error is far below the model's). */
-double lc__rng_poisson(lc__rng *r, double lambda);
+double lc__simrng_poisson(lc__simrng *r, double lambda);
 
 #endif
