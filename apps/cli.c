@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -80,4 +81,29 @@ void cli_progress_done(void)
 void cli_progress_cb(void *user, double frac)
 {
     cli_progress(user ? (const char *)user : "working", frac);
+}
+
+/* Reads the first line of f into buf (without the newline). */
+static int read_line(FILE *f, char *buf, size_t cap)
+{
+    if (!fgets(buf, (int)cap, f))
+        return 0;
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return 1;
+}
+
+int cli_read_passphrase(const char *file, int from_stdin, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    if (from_stdin)
+        return read_line(stdin, buf, cap);
+    if (file) {
+        FILE *f = fopen(file, "r");
+        if (!f)
+            return 0;
+        int ok = read_line(f, buf, cap);
+        fclose(f);
+        return ok;
+    }
+    return 1;
 }

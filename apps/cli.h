@@ -8,6 +8,7 @@
 #define LUCENT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lucent/lucent.h"
@@ -40,5 +41,10 @@ void cli_progress_done(void);
 
 /* An lc_progress_fn that forwards to cli_progress with `user` as the label. */
 void cli_progress_cb(void *user, double frac);
+
+/* Reads a secret (a passphrase) from the first line of standard input when
+ * from_stdin, else of file (when non-NULL); buf is "" when neither is given.
+ * Returns 0 when it cannot be read. Never from argv, never echoed. */
+int cli_read_passphrase(const char *file, int from_stdin, char *buf, size_t cap);
 
 #endif

@@ -14,5 +14,7 @@ extern const cli_command cmd_spectrum;
 extern const cli_command cmd_detector;
 extern const cli_command cmd_info;
 extern const cli_command cmd_simulate;
+extern const cli_command cmd_keys;
+extern const cli_command cmd_audit;
 
 #endif

@@ -14,6 +14,8 @@ static const cli_command *const commands[] = {
     &cmd_spectrum,
     &cmd_detector,
     &cmd_info,
+    &cmd_keys,
+    &cmd_audit,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
