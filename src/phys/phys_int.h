@@ -72,7 +72,19 @@ static inline double lc__exp_neg(double x)
     const double ln2_hi = 6.93147180369123816490e-01; /* few mantissa bits: k*ln2_hi exact */
     const double ln2_lo = 1.90821492927058770002e-10;
     const double shifter = 6755399441055744.0; /* 1.5 * 2^52 */
-    x = x < -708.0 ? -708.0 : x;
+    /* Clamp x to -708 with integer selects: a floating-point compare here
+     * would be a branch the vectoriser refuses under -ftrapping-math. */
+    {
+        const double lo = -708.0;
+        double d = x - lo;
+        uint64_t db, xb, lb, m;
+        memcpy(&db, &d, sizeof db);
+        memcpy(&xb, &x, sizeof xb);
+        memcpy(&lb, &lo, sizeof lb);
+        m = 0u - (db >> 63); /* all ones when x < lo */
+        xb = (xb & ~m) | (lb & m);
+        memcpy(&x, &xb, sizeof x);
+    }
     double t = x * log2e + shifter; /* round(x / ln2) in the low mantissa bits */
     double kd = t - shifter;
     double r = (x - kd * ln2_hi) - kd * ln2_lo; /* |r| <= ln2 / 2 */
