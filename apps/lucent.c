@@ -11,6 +11,8 @@
 static const cli_command *const commands[] = {
     &cmd_import,
     &cmd_simulate,
+    &cmd_calibrate,
+    &cmd_process,
     &cmd_spectrum,
     &cmd_detector,
     &cmd_info,

@@ -6,6 +6,7 @@
 #ifndef LUCENT_LUCENT_H
 #define LUCENT_LUCENT_H
 
+#include "lucent/chain.h"
 #include "lucent/dicos.h"
 #include "lucent/error.h"
 #include "lucent/phys.h"

@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * calib.c: detector calibration and attenuation (lc_atten_compute). Raw
+ * samples become A = -ln(I/I0) per channel: dark offset and air gain per
+ * detector pixel from the reference lines (or estimated from bag-free lines),
+ * bad detector pixels found in the references and interpolated across,
+ * line-to-line source fluctuation removed with the pixels that only ever see
+ * air, and a photon-starvation floor below which a pixel is impenetrable.
+ *
+ * The inner loop is one pass per detector row with a vectorisable logarithm
+ * (chain_int.h): no per-pixel allocation, no libm call per sample.
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain_int.h"
+#include "util/util.h"
+
+void lc_calib_options_init(lc_calib_options *o)
+{
+    o->starve_fraction = 2e-4;
+    o->starve_sigma = 5.0;
+    o->fix_bad_pixels = 1;
+    o->fluctuation = 1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double lc__median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    return (n % 2) ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+void lc_atten_free(lc_atten *a)
+{
+    if (!a)
+        return;
+    free(a->a[0]);
+    free(a->a[1]);
+    free(a->flags);
+    free(a->detector);
+    free(a);
+}
+
+lc_status lc_atten_new(uint32_t width, uint32_t height, lc_atten **out, lc_error *err)
+{
+    if (!out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atten_new: NULL argument");
+    *out = NULL;
+    if (width == 0 || height == 0 || width > LC_SCAN_MAX_LINES || height > LC_SCAN_MAX_PIXELS)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atten_new: bad size %ux%u", width, height);
+    lc_atten *a = lc__calloc(1, sizeof *a);
+    size_t n = (size_t)width * height;
+    if (a) {
+        a->width = width;
+        a->height = height;
+        a->a[0] = lc__calloc(n, sizeof(float));
+        a->a[1] = lc__calloc(n, sizeof(float));
+        a->flags = lc__calloc(n, 1);
+        a->detector = lc__calloc(height, 1);
+    }
+    if (!a || !a->a[0] || !a->a[1] || !a->flags || !a->detector) {
+        lc_atten_free(a);
+        return lc_error_set(err, LC_ERR_NOMEM, "attenuation image: out of memory");
+    }
+    *out = a;
+    return LC_OK;
+}
+
+/* Per detector pixel statistics of a set of reference (or air) lines: mean
+ * and standard deviation of every pixel over the chosen lines. `plane` has
+ * `stride` samples per detector row; cols lists the lines to use. */
+static void ref_stats(const uint16_t *plane, size_t stride, uint32_t height, const uint32_t *cols,
+                      uint32_t ncols, double *mean, double *sd)
+{
+    for (uint32_t y = 0; y < height; y++) {
+        const uint16_t *row = plane + (size_t)y * stride;
+        double s = 0, s2 = 0;
+        for (uint32_t i = 0; i < ncols; i++) {
+            double v = row[cols[i]];
+            s += v;
+            s2 += v * v;
+        }
+        double m = s / ncols;
+        mean[y] = m;
+        sd[y] = ncols > 1 ? sqrt(fmax(0.0, (s2 - s * m) / (ncols - 1))) : 0.0;
+    }
+}
+
+/* Chooses the bag-free lines of a scan without air reference lines: the mean
+ * over detector pixels of every line; lines within 2 % of the brightest line
+ * are air. The leading and trailing runs of such lines are used; when both are
+ * empty, every bright line. Returns the number chosen into cols. */
+static uint32_t find_air_lines(const uint16_t *plane, uint32_t width, uint32_t height,
+                               uint32_t *cols, double *score)
+{
+    memset(score, 0, sizeof(double) * width);
+    for (uint32_t y = 0; y < height; y++) {
+        const uint16_t *row = plane + (size_t)y * width;
+        for (uint32_t x = 0; x < width; x++)
+            score[x] += row[x];
+    }
+    double best = 0;
+    for (uint32_t x = 0; x < width; x++)
+        best = fmax(best, score[x]);
+    double thr = 0.98 * best;
+    uint32_t n = 0;
+    for (uint32_t x = 0; x < width && score[x] >= thr; x++)
+        cols[n++] = x;
+    uint32_t lead_end = n; /* lines 0..lead_end-1 are taken */
+    for (uint32_t x = width; x-- > lead_end && score[x] >= thr;)
+        cols[n++] = x;
+    if (n == 0) {
+        for (uint32_t x = 0; x < width; x++)
+            if (score[x] >= thr)
+                cols[n++] = x;
+    }
+    return n;
+}
+
+/* Flags dead, hot and noisy detector pixels by comparison with the median
+ * pixel: dead when the gain (air - dark) is below 30 % of the median or not
+ * positive, hot when the gain is above twice the median or the offset exceeds
+ * the median offset by a fifth of the median gain, noisy when the air or dark
+ * noise is above four times the median (plus one count). */
+static lc_status flag_bad(const double *dark_m, const double *dark_sd, const double *air_m,
+                          const double *air_sd, uint32_t h, uint8_t *det, lc_error *err)
+{
+    double *tmp = lc__mallocn(h, sizeof(double));
+    if (!tmp)
+        return lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
+    for (uint32_t y = 0; y < h; y++)
+        tmp[y] = air_m[y] - dark_m[y];
+    double med_g = lc__median(tmp, h);
+    memcpy(tmp, dark_m, sizeof(double) * h);
+    double med_d = lc__median(tmp, h);
+    memcpy(tmp, air_sd, sizeof(double) * h);
+    double med_asd = lc__median(tmp, h);
+    memcpy(tmp, dark_sd, sizeof(double) * h);
+    double med_dsd = lc__median(tmp, h);
+    free(tmp);
+    for (uint32_t y = 0; y < h; y++) {
+        double g = air_m[y] - dark_m[y];
+        if (!(g > 0.3 * med_g) || g <= 0)
+            det[y] |= LC_DET_DEAD;
+        if (g > 2.0 * med_g || dark_m[y] > med_d + 0.2 * med_g)
+            det[y] |= LC_DET_HOT;
+        if (air_sd[y] > 4.0 * med_asd + 1.0 || dark_sd[y] > 4.0 * med_dsd + 1.0)
+            det[y] |= LC_DET_NOISY;
+    }
+    return LC_OK;
+}
+
+/* Attenuation of one detector row and channel: A = ln(I0) - ln(raw - dark),
+ * starved samples (I below the floor) clamped to the floor and flagged. */
+static void row_atten(const uint16_t *raw, uint32_t width, float dark, float floor_i, float ln_i0,
+                      float *a, uint8_t *flags)
+{
+    for (uint32_t x = 0; x < width; x++) {
+        float v = (float)raw[x] - dark;
+        uint8_t starved = v < floor_i;
+        v = starved ? floor_i : v;
+        a[x] = ln_i0 - lc__fast_logf(v);
+        flags[x] |= starved;
+    }
+}
+
+/* Replaces bad detector rows by linear interpolation between the nearest good
+ * rows above and below (or a copy of the one good neighbour at an edge). */
+static void interpolate_bad(lc_atten *at)
+{
+    uint32_t w = at->width, h = at->height;
+    for (uint32_t y = 0; y < h; y++) {
+        if (!(at->detector[y] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY)))
+            continue;
+        int64_t lo = (int64_t)y - 1, hi = (int64_t)y + 1;
+        while (lo >= 0 && (at->detector[lo] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY)))
+            lo--;
+        while (hi < (int64_t)h && (at->detector[hi] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY)))
+            hi++;
+        if (lo < 0 && hi >= (int64_t)h)
+            return; /* nothing good to interpolate from */
+        double t = 0;
+        if (lo < 0)
+            lo = hi;
+        else if (hi >= (int64_t)h)
+            hi = lo;
+        else
+            t = (double)((int64_t)y - lo) / (double)(hi - lo);
+        for (int k = 0; k < LC_CHANNELS; k++) {
+            const float *a0 = at->a[k] + (size_t)lo * w, *a1 = at->a[k] + (size_t)hi * w;
+            float *d = at->a[k] + (size_t)y * w;
+            for (uint32_t x = 0; x < w; x++)
+                d[x] = (float)((1 - t) * a0[x] + t * a1[x]);
+        }
+        const uint8_t *f0 = at->flags + (size_t)lo * w, *f1 = at->flags + (size_t)hi * w;
+        uint8_t *fd = at->flags + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++)
+            fd[x] = (uint8_t)(((f0[x] | f1[x]) & LC_PIX_IMPENETRABLE) | LC_PIX_BAD);
+    }
+}
+
+/* Source fluctuation: detector rows that see only air in every line (mean
+ * A_H below 0.03 and no line above 0.15) give, per line, the common offset of
+ * A that the source's intensity change caused; it is removed from every row. */
+static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
+{
+    uint32_t w = at->width, h = at->height;
+    const uint8_t bad = LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY;
+    uint32_t nref = 0;
+    for (uint32_t y = 0; y < h; y++) {
+        if (at->detector[y] & bad)
+            continue;
+        const float *r = at->a[LC_HIGH] + (size_t)y * w;
+        double s = 0, mx = -DBL_MAX;
+        for (uint32_t x = 0; x < w; x++) {
+            s += r[x];
+            mx = fmax(mx, r[x]);
+        }
+        if (fabs(s / w) < 0.03 && mx < 0.15) {
+            at->detector[y] |= LC_DET_REF;
+            nref++;
+        }
+    }
+    at->n_ref = nref;
+    if (nref < 4)
+        return LC_OK;
+    double *f = lc__calloc(w, sizeof(double));
+    if (!f)
+        return lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        memset(f, 0, sizeof(double) * w);
+        for (uint32_t y = 0; y < h; y++) {
+            if (!(at->detector[y] & LC_DET_REF))
+                continue;
+            const float *r = at->a[k] + (size_t)y * w;
+            for (uint32_t x = 0; x < w; x++)
+                f[x] += r[x];
+        }
+        for (uint32_t x = 0; x < w; x++)
+            f[x] /= nref;
+        for (uint32_t y = 0; y < h; y++) {
+            float *r = at->a[k] + (size_t)y * w;
+            for (uint32_t x = 0; x < w; x++)
+                r[x] -= (float)f[x];
+        }
+    }
+    free(f);
+    return LC_OK;
+}
+
+lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_options *opts,
+                           lc_atten **out, lc_error *err)
+{
+    if (!scan || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atten_compute: NULL argument");
+    *out = NULL;
+    const lc_view *v = lc_scan_view(scan, view);
+    if (!v)
+        return lc_error_set(err, LC_ERR_ARG, "view %zu: no such view (the scan has %zu)", view,
+                            lc_scan_view_count(scan));
+    lc_calib_options defo;
+    if (!opts) {
+        lc_calib_options_init(&defo);
+        opts = &defo;
+    }
+    if (!(opts->starve_fraction > 0 && opts->starve_fraction < 1) || !(opts->starve_sigma >= 0))
+        return lc_error_set(err, LC_ERR_ARG, "calibration: starvation floor out of range");
+    uint32_t w = lc_view_lines(v), h = lc_view_pixels(v);
+    lc_atten *at = NULL;
+    lc_status st = lc_atten_new(w, h, &at, err);
+    if (st != LC_OK)
+        return st;
+
+    uint32_t nd = lc_view_ref_lines(v, LC_REF_DARK), na = lc_view_ref_lines(v, LC_REF_AIR);
+    uint32_t ncols_max = w > nd ? w : nd;
+    if (na > ncols_max)
+        ncols_max = na;
+    double *stats = lc__mallocn((size_t)h * 8, sizeof(double));
+    uint32_t *cols = lc__mallocn(ncols_max, sizeof(uint32_t));
+    double *score = lc__mallocn(w > h ? w : h, sizeof(double));
+    if (!stats || !cols || !score) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
+        goto fail;
+    }
+    /* stats: dark mean/sd and air mean/sd for both channels. */
+    double *dm[2] = {stats, stats + h}, *dsd[2] = {stats + 2 * (size_t)h, stats + 3 * (size_t)h};
+    double *am[2] = {stats + 4 * (size_t)h, stats + 5 * (size_t)h};
+    double *asd[2] = {stats + 6 * (size_t)h, stats + 7 * (size_t)h};
+
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        if (nd > 0) {
+            for (uint32_t i = 0; i < nd; i++)
+                cols[i] = i;
+            ref_stats(lc_view_ref(v, LC_REF_DARK, (lc_channel)k), nd, h, cols, nd, dm[k], dsd[k]);
+        } else {
+            memset(dm[k], 0, sizeof(double) * h);
+            memset(dsd[k], 0, sizeof(double) * h);
+        }
+    }
+    uint32_t nair;
+    const uint16_t *air_src[2];
+    size_t air_stride;
+    if (na > 0) {
+        for (uint32_t i = 0; i < na; i++)
+            cols[i] = i;
+        nair = na;
+        air_src[0] = lc_view_ref(v, LC_REF_AIR, LC_HIGH);
+        air_src[1] = lc_view_ref(v, LC_REF_AIR, LC_LOW);
+        air_stride = na;
+    } else {
+        nair = find_air_lines(lc_view_plane(v, LC_HIGH), w, h, cols, score);
+        air_src[0] = lc_view_plane(v, LC_HIGH);
+        air_src[1] = lc_view_plane(v, LC_LOW);
+        air_stride = w;
+        at->air_estimated = 1;
+    }
+    for (int k = 0; k < LC_CHANNELS; k++)
+        ref_stats(air_src[k], air_stride, h, cols, nair, am[k], asd[k]);
+    if (at->air_estimated) {
+        /* A stated air value overrides bag-free lines that are far too dark
+         * (a scan without any bag-free line). */
+        uint16_t av = lc_scan_get_info(scan)->air_value;
+        double mean_air = 0;
+        for (uint32_t y = 0; y < h; y++)
+            mean_air += am[LC_HIGH][y];
+        mean_air /= h;
+        if (av > 0 && mean_air < 0.5 * av) {
+            for (int k = 0; k < LC_CHANNELS; k++)
+                for (uint32_t y = 0; y < h; y++)
+                    am[k][y] = av, asd[k][y] = 0;
+        }
+    }
+    if (opts->fix_bad_pixels) {
+        for (int k = 0; k < LC_CHANNELS; k++) {
+            st = flag_bad(dm[k], dsd[k], am[k], asd[k], h, at->detector, err);
+            if (st != LC_OK)
+                goto fail;
+        }
+    }
+    uint32_t ngood = 0;
+    for (uint32_t y = 0; y < h; y++) {
+        if (at->detector[y] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY))
+            at->n_bad++;
+        else
+            ngood++;
+    }
+    if (ngood == 0) {
+        st = lc_error_set(err, LC_ERR_FORMAT,
+                          "view %zu: no detector pixel has a usable air reference "
+                          "(air not above dark)",
+                          view);
+        goto fail;
+    }
+
+    /* Effective photons in air, mean^2 / (quantum variance), median over the
+     * good pixels; only meaningful with at least 4 air lines. */
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        size_t n = 0;
+        if (nair >= 4) {
+            for (uint32_t y = 0; y < h; y++) {
+                if (at->detector[y] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY))
+                    continue;
+                double g = am[k][y] - dm[k][y];
+                double q = asd[k][y] * asd[k][y] - dsd[k][y] * dsd[k][y];
+                if (g > 0 && q > 0)
+                    score[n++] = g * g / q;
+            }
+        }
+        at->neff_air[k] = n > 0 ? lc__median(score, n) : 0.0;
+        at->a_max[k] = -log(opts->starve_fraction);
+    }
+
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        const uint16_t *plane = lc_view_plane(v, (lc_channel)k);
+        for (uint32_t y = 0; y < h; y++) {
+            double g = am[k][y] - dm[k][y];
+            if (!(g > 0))
+                g = 1.0; /* a dead pixel: replaced by interpolation below */
+            double fl = fmax(opts->starve_fraction * g, opts->starve_sigma * dsd[k][y]);
+            if (fl < 1e-3)
+                fl = 1e-3;
+            row_atten(plane + (size_t)y * w, w, (float)dm[k][y], (float)fl, (float)log(g),
+                      at->a[k] + (size_t)y * w, at->flags + (size_t)y * w);
+        }
+    }
+    if (opts->fix_bad_pixels)
+        interpolate_bad(at);
+    if (opts->fluctuation) {
+        st = fix_fluctuation(at, err);
+        if (st != LC_OK)
+            goto fail;
+    }
+    free(stats);
+    free(cols);
+    free(score);
+    *out = at;
+    return LC_OK;
+fail:
+    free(stats);
+    free(cols);
+    free(score);
+    lc_atten_free(at);
+    return st;
+}

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * matmap.c: per-pixel material estimates (lc_matmap_compute). The two
+ * attenuation images are smoothed with a small box filter (the noise of R =
+ * A_L/A_H per pixel is ~0.05 at 2e4 photons, PHYSICS.md: smoothing before the
+ * lookup is what keeps the class map free of salt-and-pepper speckle), then
+ * each pixel's (sqrt A_H, R) indexes the table's lookup table for Zeff; the
+ * class follows from the Zeff boundaries, and the confidence from the
+ * expected Zeff noise at that point of the table for the scan's photon
+ * statistics (a small per-call table). One fused pass per image row: no
+ * per-pixel allocation, no libm call per pixel except sqrt.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/chain_int.h"
+#include "util/util.h"
+
+/* Coarse confidence table: every 3rd u bin and 8th R bin. */
+#define CONF_SU 3
+#define CONF_SR 8
+#define CONF_NU (LC__LUT_NU / CONF_SU)
+#define CONF_NR (LC__LUT_NR / CONF_SR)
+
+const char *lc_class_name(lc_class c)
+{
+    switch (c) {
+    case LC_CLASS_AIR:
+        return "air";
+    case LC_CLASS_ORGANIC:
+        return "organic";
+    case LC_CLASS_MIXED:
+        return "mixed";
+    case LC_CLASS_INORGANIC:
+        return "inorganic";
+    case LC_CLASS_IMPENETRABLE:
+        return "impenetrable";
+    }
+    return "unknown";
+}
+
+void lc_matmap_options_init(lc_matmap_options *o)
+{
+    o->smooth_radius = 1;
+    o->air_threshold = 0.03;
+    o->zeff_mixed = LC_ZEFF_MIXED;
+    o->zeff_inorganic = LC_ZEFF_INORGANIC;
+}
+
+void lc_matmap_free(lc_matmap *m)
+{
+    if (!m)
+        return;
+    free(m->zeff);
+    free(m->cls);
+    free(m->conf);
+    free(m);
+}
+
+/* The lookup table: for each u row the element curves are interpolated once,
+ * then the R bins are walked upwards with a pointer into the (increasing)
+ * curve values, so building costs O(NU * (NR + NZ)). */
+lc_status lc__mattable_build_lut(lc_mattable *t, lc_error *err)
+{
+    double rmin = 1e9, rmax = 0;
+    for (size_t i = 0; i < (size_t)LC__NZ * t->n_ah; i++) {
+        rmin = fmin(rmin, t->ratio[i]);
+        rmax = fmax(rmax, t->ratio[i]);
+    }
+    rmin = fmax(0.2, rmin - 0.05);
+    rmax = fmin(50.0, rmax + 0.05);
+    free(t->lut);
+    t->lut = lc__mallocn((size_t)LC__LUT_NU * LC__LUT_NR, sizeof(uint16_t));
+    if (!t->lut)
+        return lc_error_set(err, LC_ERR_NOMEM, "table: out of memory");
+    t->lut_du = (float)(LC__LUT_UMAX / (LC__LUT_NU - 1));
+    t->lut_r0 = (float)rmin;
+    t->lut_dr = (float)((rmax - rmin) / (LC__LUT_NR - 1));
+    for (uint32_t iu = 0; iu < LC__LUT_NU; iu++) {
+        double u = iu * (double)t->lut_du;
+        /* Keep away from A_H = 0 where R is the zero-thickness limit. */
+        double ah = fmax(u * u, 1e-4);
+        uint16_t *row = t->lut + (size_t)iu * LC__LUT_NR;
+        for (uint32_t ir = 0; ir < LC__LUT_NR; ir++) {
+            double r = t->lut_r0 + ir * (double)t->lut_dr;
+            double z = lc__mattable_zeff_r(t, ah, r);
+            row[ir] = (uint16_t)(z * 256.0 + 0.5);
+        }
+    }
+    return LC_OK;
+}
+
+/* Box-smoothed row y of plane a (radius r, window clipped at the image
+ * edges) into out[w]; vs[w] is scratch. */
+static void smooth_row(const float *a, uint32_t w, uint32_t h, uint32_t y, int r, float *vs,
+                       float *out)
+{
+    uint32_t y0 = y >= (uint32_t)r ? y - (uint32_t)r : 0;
+    uint32_t y1 = y + (uint32_t)r < h ? y + (uint32_t)r : h - 1;
+    const float *first = a + (size_t)y0 * w;
+    memcpy(vs, first, sizeof(float) * w);
+    for (uint32_t yy = y0 + 1; yy <= y1; yy++) {
+        const float *row = a + (size_t)yy * w;
+        for (uint32_t x = 0; x < w; x++)
+            vs[x] += row[x];
+    }
+    float ny = (float)(y1 - y0 + 1);
+    if (r == 0 || w < (uint32_t)(2 * r + 1)) {
+        for (uint32_t x = 0; x < w; x++)
+            out[x] = vs[x] / ny;
+        return;
+    }
+    /* Running horizontal sum. */
+    float s = 0;
+    for (int x = 0; x <= r; x++)
+        s += vs[x];
+    for (uint32_t x = 0; x < w; x++) {
+        int64_t lo = (int64_t)x - r, hi = (int64_t)x + r;
+        int64_t clo = lo < 0 ? 0 : lo, chi = hi >= (int64_t)w ? (int64_t)w - 1 : hi;
+        out[x] = s / (ny * (float)(chi - clo + 1));
+        if (hi + 1 < (int64_t)w)
+            s += vs[hi + 1];
+        if (lo >= 0)
+            s -= vs[lo];
+    }
+}
+
+/* The confidence table for a scan: sigma_Z^2 = (dZ/dR)^2 sigma_R^2 with
+ * sigma_R^2 = (var A_L + R^2 var A_H) / A_H^2, var A_k = exp(A_k) / N_k / S
+ * (N_k effective photons in air, S pixels averaged by the smoothing). */
+static void build_conf(const lc_mattable *t, const lc_atten *a, int radius, uint8_t *conf)
+{
+    double nh = a->neff_air[LC_HIGH] > 0 ? a->neff_air[LC_HIGH] : 2e4;
+    double nl = a->neff_air[LC_LOW] > 0 ? a->neff_air[LC_LOW] : 2e4;
+    double s = (2.0 * radius + 1) * (2.0 * radius + 1);
+    for (uint32_t cu = 0; cu < CONF_NU; cu++) {
+        uint32_t iu = cu * CONF_SU + CONF_SU / 2;
+        double u = iu * (double)t->lut_du, ah = fmax(u * u, 1e-4);
+        const uint16_t *row = t->lut + (size_t)iu * LC__LUT_NR;
+        for (uint32_t cr = 0; cr < CONF_NR; cr++) {
+            uint32_t ir = cr * CONF_SR + CONF_SR / 2;
+            uint32_t i0 = ir >= 4 ? ir - 4 : 0, i1 = ir + 4 < LC__LUT_NR ? ir + 4 : LC__LUT_NR - 1;
+            double dzdr = ((double)row[i1] - row[i0]) / 256.0 / ((i1 - i0) * (double)t->lut_dr);
+            double r = t->lut_r0 + ir * (double)t->lut_dr, al = r * ah;
+            double vh = exp(fmin(ah, 30.0)) / nh / s, vl = exp(fmin(al, 30.0)) / nl / s;
+            double vr = (vl + r * r * vh) / (ah * ah);
+            double sz2 = dzdr * dzdr * vr;
+            double c = 255.0 / (1.0 + sz2 / (1.5 * 1.5));
+            conf[cu * CONF_NR + cr] = (uint8_t)(c + 0.5);
+        }
+    }
+}
+
+lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_matmap_options *opts,
+                            lc_matmap **out, lc_error *err)
+{
+    if (!t || !a || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_matmap_compute: NULL argument");
+    *out = NULL;
+    lc_matmap_options defo;
+    if (!opts) {
+        lc_matmap_options_init(&defo);
+        opts = &defo;
+    }
+    if (opts->smooth_radius < 0 || opts->smooth_radius > 8)
+        return lc_error_set(err, LC_ERR_ARG, "material map: smooth_radius must be 0..8");
+    uint32_t w = a->width, h = a->height;
+    size_t n = (size_t)w * h;
+    lc_matmap *m = lc__calloc(1, sizeof *m);
+    float *scratch = lc__mallocn((size_t)w * 3, sizeof(float));
+    uint8_t *conf = lc__mallocn((size_t)CONF_NU * CONF_NR, 1);
+    if (m) {
+        m->width = w;
+        m->height = h;
+        m->zeff = lc__mallocn(n, sizeof(float));
+        m->cls = lc__mallocn(n, 1);
+        m->conf = lc__mallocn(n, 1);
+    }
+    if (!m || !scratch || !conf || !m->zeff || !m->cls || !m->conf) {
+        lc_matmap_free(m);
+        free(scratch);
+        free(conf);
+        return lc_error_set(err, LC_ERR_NOMEM, "material map: out of memory");
+    }
+    build_conf(t, a, opts->smooth_radius, conf);
+    float *vs = scratch, *sh = scratch + w, *sl = scratch + 2 * (size_t)w;
+    const float inv_du = 1.0f / t->lut_du, inv_dr = 1.0f / t->lut_dr, r0 = t->lut_r0;
+    const float air = (float)opts->air_threshold;
+    const float zm = (float)opts->zeff_mixed, zi = (float)opts->zeff_inorganic;
+    const uint16_t *lut = t->lut;
+    for (uint32_t y = 0; y < h; y++) {
+        smooth_row(a->a[LC_HIGH], w, h, y, opts->smooth_radius, vs, sh);
+        smooth_row(a->a[LC_LOW], w, h, y, opts->smooth_radius, vs, sl);
+        const uint8_t *fl = a->flags + (size_t)y * w;
+        float *zo = m->zeff + (size_t)y * w;
+        uint8_t *co = m->cls + (size_t)y * w, *cf = m->conf + (size_t)y * w;
+        for (uint32_t x = 0; x < w; x++) {
+            float ah = sh[x], al = sl[x];
+            float u = sqrtf(ah > 0 ? ah : 0) * inv_du + 0.5f;
+            int iu = (int)u;
+            iu = iu < LC__LUT_NU ? iu : LC__LUT_NU - 1;
+            float r = al / (ah > 1e-3f ? ah : 1e-3f);
+            float fr = (r - r0) * inv_dr + 0.5f;
+            int ir = fr < 0 ? 0 : fr >= LC__LUT_NR ? LC__LUT_NR - 1 : (int)fr;
+            float z = (float)lut[iu * LC__LUT_NR + ir] * (1.0f / 256.0f);
+            uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
+            uint8_t cc = conf[(iu / CONF_SU < CONF_NU ? iu / CONF_SU : CONF_NU - 1) * CONF_NR +
+                              ir / CONF_SR];
+            if (fl[x] & LC_PIX_IMPENETRABLE) {
+                c = LC_CLASS_IMPENETRABLE;
+                z = NAN;
+                cc = 0;
+            } else if (ah < air) {
+                c = LC_CLASS_AIR;
+                z = NAN;
+                cc = 0;
+            }
+            zo[x] = z;
+            co[x] = c;
+            cf[x] = cc;
+        }
+    }
+    free(scratch);
+    free(conf);
+    *out = m;
+    return LC_OK;
+}
+
+lc_status lc_probe_region(const lc_atten *a, const lc_matmap *m, const uint32_t rect[4],
+                          lc_probe *out, lc_error *err)
+{
+    if (!a || !m || !rect || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_probe_region: NULL argument");
+    memset(out, 0, sizeof *out);
+    memcpy(out->rect, rect, sizeof out->rect);
+    uint32_t x0 = rect[0], y0 = rect[1];
+    uint32_t x1 = rect[2] < a->width ? rect[2] : a->width;
+    uint32_t y1 = rect[3] < a->height ? rect[3] : a->height;
+    if (x0 >= x1 || y0 >= y1)
+        return lc_error_set(err, LC_ERR_ARG, "region [%u,%u,%u,%u] is empty inside the %ux%u image",
+                            rect[0], rect[1], rect[2], rect[3], a->width, a->height);
+    double s[LC_CHANNELS] = {0}, s2[LC_CHANNELS] = {0}, zs = 0, zs2 = 0;
+    size_t n = 0, nz = 0, cnt[LC_CLASS_COUNT] = {0};
+    for (uint32_t y = y0; y < y1; y++)
+        for (uint32_t x = x0; x < x1; x++) {
+            size_t p = (size_t)y * a->width + x;
+            for (int k = 0; k < LC_CHANNELS; k++) {
+                s[k] += a->a[k][p];
+                s2[k] += (double)a->a[k][p] * a->a[k][p];
+            }
+            n++;
+            if (m->cls[p] < LC_CLASS_COUNT)
+                cnt[m->cls[p]]++;
+            if (isfinite(m->zeff[p])) {
+                zs += m->zeff[p];
+                zs2 += (double)m->zeff[p] * m->zeff[p];
+                nz++;
+            }
+        }
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        out->a_mean[k] = s[k] / n;
+        out->a_std[k] = sqrt(fmax(0.0, s2[k] / n - out->a_mean[k] * out->a_mean[k]));
+    }
+    out->zeff_mean = nz ? zs / nz : NAN;
+    out->zeff_std = nz ? sqrt(fmax(0.0, zs2 / nz - out->zeff_mean * out->zeff_mean)) : NAN;
+    for (int c = 0; c < LC_CLASS_COUNT; c++)
+        out->frac[c] = (double)cnt[c] / n;
+    return LC_OK;
+}
