@@ -107,10 +107,99 @@ lc_status lc__comp_zeff(const lc__composition *c, double *zeff, double *z_over_a
     return LC_OK;
 }
 
+/* Element symbols by atomic number (index 0 unused), for Z = 1..103. */
+static const char *const symbols[LC__PHYS_ZMAX + 1] = {
+    "",   "H",  "He", "Li", "Be", "B",  "C",  "N",  "O",  "F",  "Ne", "Na", "Mg", "Al", "Si",
+    "P",  "S",  "Cl", "Ar", "K",  "Ca", "Sc", "Ti", "V",  "Cr", "Mn", "Fe", "Co", "Ni", "Cu",
+    "Zn", "Ga", "Ge", "As", "Se", "Br", "Kr", "Rb", "Sr", "Y",  "Zr", "Nb", "Mo", "Tc", "Ru",
+    "Rh", "Pd", "Ag", "Cd", "In", "Sn", "Sb", "Te", "I",  "Xe", "Cs", "Ba", "La", "Ce", "Pr",
+    "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Hf", "Ta", "W",
+    "Re", "Os", "Ir", "Pt", "Au", "Hg", "Tl", "Pb", "Bi", "Po", "At", "Rn", "Fr", "Ra", "Ac",
+    "Th", "Pa", "U",  "Np", "Pu", "Am", "Cm", "Bk", "Cf", "Es", "Fm", "Md", "No", "Lr"};
+
+/* Atomic number of an element symbol of length len at s, 0 if none. */
+static int symbol_z(const char *s, size_t len)
+{
+    for (int z = 1; z <= LC__PHYS_ZMAX; z++)
+        if (strlen(symbols[z]) == len && strncmp(symbols[z], s, len) == 0)
+            return z;
+    return 0;
+}
+
+/* Why: formulas come from scene files (outside bytes). xraylib 4.0.0's
+ * CompoundParser leaks memory on some malformed input, so a formula is
+ * checked here first against the grammar it accepts:
+ *   formula = part+ ; part = (Symbol | "(" formula ")") [count]
+ *   count = digits ["." digits]
+ * with known element symbols and brackets nested at most 8 deep. Only a
+ * formula that passes reaches xraylib. */
+static lc_status check_formula(const char *f, lc_error *err)
+{
+    int depth = 0;
+    bool empty_group = true; /* nothing since the last '(' (or the start) */
+    for (size_t i = 0; f[i];) {
+        char c = f[i];
+        if (c >= 'A' && c <= 'Z') {
+            size_t len = 1;
+            if (f[i + 1] >= 'a' && f[i + 1] <= 'z')
+                len = 2;
+            if (!symbol_z(f + i, len))
+                return lc_error_set(err, LC_ERR_FORMAT,
+                                    "bad chemical formula \"%s\": unknown element \"%.*s\"", f,
+                                    (int)len, f + i);
+            i += len;
+            empty_group = false;
+        } else if (c == '(') {
+            if (++depth > 8)
+                return lc_error_set(err, LC_ERR_FORMAT,
+                                    "bad chemical formula \"%s\": brackets nested too deep", f);
+            i++;
+            empty_group = true;
+            continue;
+        } else if (c == ')') {
+            if (depth == 0 || empty_group)
+                return lc_error_set(err, LC_ERR_FORMAT,
+                                    "bad chemical formula \"%s\": unbalanced or empty brackets", f);
+            depth--;
+            i++;
+        } else {
+            return lc_error_set(err, LC_ERR_FORMAT,
+                                "bad chemical formula \"%s\": unexpected character at %zu", f,
+                                i + 1);
+        }
+        /* Optional count after a symbol or a closing bracket. */
+        if (f[i] >= '0' && f[i] <= '9') {
+            bool nonzero = false;
+            while (f[i] >= '0' && f[i] <= '9')
+                nonzero |= f[i++] != '0';
+            if (f[i] == '.') {
+                i++;
+                if (!(f[i] >= '0' && f[i] <= '9'))
+                    return lc_error_set(err, LC_ERR_FORMAT,
+                                        "bad chemical formula \"%s\": bad count at %zu", f, i);
+                while (f[i] >= '0' && f[i] <= '9')
+                    nonzero |= f[i++] != '0';
+            }
+            if (!nonzero)
+                return lc_error_set(err, LC_ERR_FORMAT,
+                                    "bad chemical formula \"%s\": zero count at %zu", f, i);
+        }
+    }
+    if (depth != 0)
+        return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": unbalanced brackets",
+                            f);
+    if (empty_group)
+        return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": empty", f);
+    return LC_OK;
+}
+
 /* Adds weight * (formula's mass fractions) into per-Z accumulators. */
 static lc_status add_formula(const char *formula, double weight, double wz[LC__PHYS_ZMAX + 1],
                              lc_error *err)
 {
+    lc_status chk = check_formula(formula, err);
+    if (chk != LC_OK)
+        return chk;
     xrl_error *xe = NULL;
     struct compoundData *cd = CompoundParser(formula, &xe);
     if (!cd || xe) {
@@ -474,12 +563,10 @@ static lc_status add_element(lc_matlib *lib, const char *name, const lc_material
     if (n < 1 || n > 2 || !isupper((unsigned char)name[0]) ||
         (n == 2 && !islower((unsigned char)name[1])))
         return LC_ERR_NOT_FOUND;
-    xrl_error *xe = NULL;
-    int z = SymbolToAtomicNumber(name, &xe);
-    if (xe || z < 1 || z > LC__PHYS_ZMAX) {
-        xrl_error_free(xe);
+    int z = symbol_z(name, n);
+    if (z == 0)
         return LC_ERR_NOT_FOUND;
-    }
+    xrl_error *xe = NULL;
     double density = ElementDensity(z, &xe);
     if (xe)
         return xrl_fail(err, xe, "ElementDensity");
