@@ -308,6 +308,19 @@ lc_status lc__sim_paths(const lc__sim *sim, size_t v, uint32_t p, double x, doub
     return LC_OK;
 }
 
+/* The last ray's signal at one pixel, keyed by its (material, areal
+ * density) list. Slices of boxes and of cylinders lying along the belt are
+ * the same from line to line, so consecutive lines often repeat a key
+ * exactly; the signal model is a pure function, so reusing its result changes
+ * nothing, bit for bit. */
+#define CACHE_PAIRS 8
+typedef struct cache_entry {
+    uint32_t n; /* pairs; UINT32_MAX = empty */
+    uint32_t idx[CACHE_PAIRS];
+    double areal[CACHE_PAIRS];
+    lc_signal sig;
+} cache_entry;
+
 /* Per-thread scratch of a ray evaluation. */
 typedef struct scratch {
     lc__hitbuf hb;
@@ -318,7 +331,7 @@ typedef struct scratch {
 } scratch;
 
 static lc_status ray_eval(const lc__sim *sim, size_t v, uint32_t p, double x, const size_t *act,
-                          size_t nact, scratch *w, lc_signal *out, uint8_t *hit)
+                          size_t nact, scratch *w, lc_signal *out, uint8_t *hit, cache_entry *ce)
 {
     const lc__view_geom *g = &sim->sc->views[v];
     const lc__sim_view *sv = &sim->views[v];
@@ -343,10 +356,20 @@ static lc_status ray_eval(const lc__sim *sim, size_t v, uint32_t p, double x, co
         }
     }
     lc_signal sig;
-    if (n == 0)
+    if (n == 0) {
         sig = *lc_signal_model_air(sim->model);
-    else
+    } else if (ce && ce->n == n && memcmp(ce->idx, w->idx, n * sizeof *w->idx) == 0 &&
+               memcmp(ce->areal, w->areal, n * sizeof *w->areal) == 0) {
+        sig = ce->sig;
+    } else {
         (void)lc_signal_model_eval(sim->model, n, w->idx, w->areal, &sig);
+        if (ce && n <= CACHE_PAIRS) {
+            ce->n = (uint32_t)n;
+            memcpy(ce->idx, w->idx, n * sizeof *w->idx);
+            memcpy(ce->areal, w->areal, n * sizeof *w->areal);
+            ce->sig = sig;
+        }
+    }
     double f = sv->flux[p];
     for (int k = 0; k < LC_CHANNELS; k++) {
         double a = sv->gain[k][p];
@@ -386,7 +409,7 @@ lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_sig
     for (size_t i = 0; i < nobj; i++)
         if (x >= sim->scene->objects[i].lo[0] && x <= sim->scene->objects[i].hi[0])
             w.active[w.nactive++] = i;
-    lc_status st = ray_eval(sim, v, p, x, w.active, w.nactive, &w, out, hit);
+    lc_status st = ray_eval(sim, v, p, x, w.active, w.nactive, &w, out, hit, NULL);
     scratch_free(&w);
     return st;
 }
@@ -419,7 +442,8 @@ typedef struct job {
     const lc__sim *sim;
     lc_scan *scan;
     pthread_mutex_t mu;
-    size_t next, total; /* work units: view * lines + line */
+    size_t next, total; /* work units: view * nblocks + block of LINE_BLOCK lines */
+    size_t nblocks;
     size_t done;
     lc_status status;
     uint32_t *bbox; /* merged: per object, per view: x0 y0 x1 y1 */
@@ -428,6 +452,7 @@ typedef struct job {
 typedef struct worker {
     job *j;
     scratch w;
+    cache_entry *cache; /* one per pixel of the view being simulated */
     uint8_t *hit;
     uint32_t *bbox;
     lc_status status;
@@ -445,11 +470,12 @@ static void bbox_add(uint32_t *b, uint32_t x, uint32_t y)
         b[3] = y + 1;
 }
 
-static lc_status run_unit(worker *wk, size_t unit)
+#define LINE_BLOCK 16
+
+/* Simulates one line of one view. */
+static lc_status run_line(worker *wk, size_t v, uint32_t line)
 {
     const lc__sim *sim = wk->j->sim;
-    size_t v = unit / sim->lines;
-    uint32_t line = (uint32_t)(unit % sim->lines);
     lc_view *view = lc_scan_view(wk->j->scan, v);
     const lc__sim_view *sv = &sim->views[v];
     uint32_t lines = sim->lines;
@@ -466,7 +492,8 @@ static lc_status run_unit(worker *wk, size_t unit)
         lc_signal q;
         if (wk->w.nactive)
             memset(wk->hit, 0, nobj);
-        lc_status st = ray_eval(sim, v, p, x, wk->w.active, wk->w.nactive, &wk->w, &q, wk->hit);
+        lc_status st =
+            ray_eval(sim, v, p, x, wk->w.active, wk->w.nactive, &wk->w, &q, wk->hit, &wk->cache[p]);
         if (st != LC_OK)
             return st;
         for (size_t a = 0; a < wk->w.nactive; a++) {
@@ -477,6 +504,23 @@ static lc_status run_unit(worker *wk, size_t unit)
         for (int k = 0; k < LC_CHANNELS; k++)
             pl[k][(size_t)p * lines + line] =
                 sample(sim, q.mean[k], q.var[k], sv->offset[k][p], &rng);
+    }
+    return LC_OK;
+}
+
+/* A work unit: a block of consecutive lines of one view, so the per-pixel
+ * cache sees line after line. */
+static lc_status run_unit(worker *wk, size_t unit)
+{
+    const lc__sim *sim = wk->j->sim;
+    size_t v = unit / wk->j->nblocks;
+    uint32_t first = (uint32_t)(unit % wk->j->nblocks) * LINE_BLOCK;
+    for (uint32_t p = 0; p < sim->views[v].npix; p++)
+        wk->cache[p].n = UINT32_MAX;
+    for (uint32_t l = first; l < first + LINE_BLOCK && l < sim->lines; l++) {
+        lc_status st = run_line(wk, v, l);
+        if (st != LC_OK)
+            return st;
     }
     return LC_OK;
 }
@@ -670,7 +714,12 @@ lc_status lc_simulate(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
     long nthreads = opts->threads > 0 ? opts->threads : online_cpus();
     if (nthreads > 256)
         nthreads = 256;
-    job j = {.sim = sim, .scan = scan, .total = nv * sim->lines, .status = LC_OK};
+    size_t nblocks = (sim->lines + LINE_BLOCK - 1) / LINE_BLOCK;
+    uint32_t maxpix = 0;
+    for (size_t v = 0; v < nv; v++)
+        if (sim->views[v].npix > maxpix)
+            maxpix = sim->views[v].npix;
+    job j = {.sim = sim, .scan = scan, .total = nv * nblocks, .nblocks = nblocks, .status = LC_OK};
     worker *wk = lc__calloc((size_t)nthreads, sizeof *wk);
     j.bbox = lc__mallocn(nbox + 1, sizeof(uint32_t));
     bool mu_ok = wk && j.bbox && pthread_mutex_init(&j.mu, NULL) == 0;
@@ -680,7 +729,8 @@ lc_status lc_simulate(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
         wk[nw].j = &j;
         wk[nw].hit = lc__calloc(nobj + 1, 1);
         wk[nw].bbox = lc__mallocn(nbox + 1, sizeof(uint32_t));
-        if (!scratch_init(&wk[nw].w, nobj) || !wk[nw].hit || !wk[nw].bbox) {
+        wk[nw].cache = lc__mallocn(maxpix, sizeof(cache_entry));
+        if (!scratch_init(&wk[nw].w, nobj) || !wk[nw].hit || !wk[nw].bbox || !wk[nw].cache) {
             ok = false;
             nw++;
             break;
@@ -712,7 +762,7 @@ lc_status lc_simulate(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
             pthread_mutex_unlock(&j.mu);
             if (!more)
                 break;
-            if (opts->progress && (unit % 64) == 0)
+            if (opts->progress && (unit % 4) == 0)
                 opts->progress(opts->progress_user, frac);
             lc_status s2 = run_unit(&wk[0], unit);
             pthread_mutex_lock(&j.mu);
@@ -768,6 +818,7 @@ lc_status lc_simulate(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
     }
     for (long t = 0; t < nw; t++) {
         scratch_free(&wk[t].w);
+        free(wk[t].cache);
         free(wk[t].hit);
         free(wk[t].bbox);
     }
