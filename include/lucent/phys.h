@@ -193,7 +193,8 @@ LC_MUST_CHECK lc_status lc_spectrum_mono(double e_kev, double photons, lc_spectr
 /* Reads a two-column text file: energy_keV and photons per line, separated by
  * a comma, tab or spaces; blank lines and lines starting with '#' are
  * skipped; a first line that is not numeric is taken as a header. Errors name
- * the file and line. Returns LC_OK, LC_ERR_IO, LC_ERR_FORMAT, LC_ERR_LIMIT,
+ * the file and line. Returns LC_OK, LC_ERR_NOT_FOUND (no such file), LC_ERR_IO,
+ * LC_ERR_FORMAT, LC_ERR_LIMIT (over 4 MiB or LC_PHYS_MAX_POINTS points),
  * LC_ERR_NOMEM. Caller owns *out (lc_spectrum_free). */
 LC_MUST_CHECK lc_status lc_spectrum_load(const char *path, lc_spectrum **out, lc_error *err);
 
@@ -309,11 +310,13 @@ size_t lc_signal_model_material_count(const lc_signal_model *model);
 
 /* Evaluates one ray: n pairs (material index into the mats the model was
  * built with, areal density in g/cm^2). Indices may repeat (densities add).
- * Pure function of its inputs; thread-safe; does not allocate. Invalid input
- * (index >= material count, negative or non-finite areal density) is treated
- * as absent and makes the function return LC_ERR_ARG after filling *out with
- * the result for the valid pairs; otherwise LC_OK. n = 0 gives the open-beam
- * (air) signal. */
+ * Pure function of its inputs; thread-safe; does not allocate; results are
+ * bit-identical on every x86-64 CPU. Invalid input (index >= material
+ * count, negative or non-finite areal density, more than 64 distinct
+ * materials on the ray) is left out and makes the function return LC_ERR_ARG
+ * after filling *out with the result for the valid pairs; otherwise LC_OK.
+ * n = 0 gives the open-beam (air) signal. Cost: about 0.3 us per ray for a
+ * 160 kV spectrum (docs/physics.md). */
 lc_status lc_signal_model_eval(const lc_signal_model *model, size_t n, const uint32_t *mat_idx,
                                const double *areal_g_cm2, lc_signal *out);
 
@@ -336,8 +339,9 @@ const lc_signal *lc_signal_model_air(const lc_signal_model *model);
  * An unknown key in these sections, a wrong type or a value out of range is
  * LC_ERR_FORMAT with a message naming the file and key ("scanner.json:
  * tube.kvp: must be 40..200"); bad JSON gives line and column. Either output
- * may be NULL to skip that section's checks. Returns LC_OK, LC_ERR_IO,
- * LC_ERR_FORMAT, LC_ERR_LIMIT (file over 1 MiB), LC_ERR_NOMEM. */
+ * may be NULL to skip that section's checks. On failure both outputs are
+ * reset to the defaults. Returns LC_OK, LC_ERR_NOT_FOUND (no such file),
+ * LC_ERR_IO, LC_ERR_FORMAT, LC_ERR_LIMIT (file over 1 MiB), LC_ERR_NOMEM. */
 LC_MUST_CHECK lc_status lc_phys_scanner_load(const char *path, lc_tube *tube, lc_detector_desc *det,
                                              lc_error *err);
 
