@@ -95,11 +95,13 @@ static void ref_stats(const uint16_t *plane, size_t stride, uint32_t height, con
 }
 
 /* Chooses the bag-free lines of a scan without air reference lines: the mean
- * over detector pixels of every line; lines within 2 % of the brightest line
- * are air. The leading and trailing runs of such lines are used; when both are
- * empty, every bright line. Returns the number chosen into cols. */
+ * over detector pixels of every line; lines within 4 % of the 90th percentile
+ * of these means are air (the tolerance covers source fluctuation, which is
+ * corrected later). The leading and trailing runs of such lines are used;
+ * when both are empty, every such line. Returns the number chosen into cols;
+ * tmp holds `width` doubles of scratch. */
 static uint32_t find_air_lines(const uint16_t *plane, uint32_t width, uint32_t height,
-                               uint32_t *cols, double *score)
+                               uint32_t *cols, double *score, double *tmp)
 {
     memset(score, 0, sizeof(double) * width);
     for (uint32_t y = 0; y < height; y++) {
@@ -107,10 +109,9 @@ static uint32_t find_air_lines(const uint16_t *plane, uint32_t width, uint32_t h
         for (uint32_t x = 0; x < width; x++)
             score[x] += row[x];
     }
-    double best = 0;
-    for (uint32_t x = 0; x < width; x++)
-        best = fmax(best, score[x]);
-    double thr = 0.98 * best;
+    memcpy(tmp, score, sizeof(double) * width);
+    qsort(tmp, width, sizeof *tmp, cmp_double);
+    double thr = 0.96 * tmp[(size_t)(0.9 * (width - 1))];
     uint32_t n = 0;
     for (uint32_t x = 0; x < width && score[x] >= thr; x++)
         cols[n++] = x;
@@ -207,34 +208,64 @@ static void interpolate_bad(lc_atten *at)
     }
 }
 
-/* Source fluctuation: detector rows that see only air in every line (mean
- * A_H below 0.03 and no line above 0.15) give, per line, the common offset of
- * A that the source's intensity change caused; it is removed from every row. */
+/* Source fluctuation: detector rows that see only air in every line give,
+ * per line, the common offset of A that the source's intensity change caused;
+ * it is removed from every row. Candidates are the rows whose mean A_H is
+ * within 0.1 of the least attenuated row; f(x) is their median per line; the
+ * reference rows are the candidates that follow f within 0.1 in every line
+ * (a row that an object crosses departs from it). */
 static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
 {
     uint32_t w = at->width, h = at->height;
     const uint8_t bad = LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY;
+    double *rowmean = lc__calloc(h, sizeof(double));
+    double *f = lc__calloc(w, sizeof(double));
+    double *col = lc__calloc(h, sizeof(double));
+    uint8_t *cand = lc__calloc(h, 1);
+    lc_status st = LC_OK;
+    if (!rowmean || !f || !col || !cand) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
+        goto done;
+    }
+    double best = INFINITY;
+    for (uint32_t y = 0; y < h; y++) {
+        const float *r = at->a[LC_HIGH] + (size_t)y * w;
+        double s = 0;
+        for (uint32_t x = 0; x < w; x++)
+            s += r[x];
+        rowmean[y] = s / w;
+        if (!(at->detector[y] & bad))
+            best = fmin(best, rowmean[y]);
+    }
+    uint32_t ncand = 0;
+    for (uint32_t y = 0; y < h; y++)
+        if (!(at->detector[y] & bad) && rowmean[y] < best + 0.1)
+            cand[y] = 1, ncand++;
+    if (ncand < 4)
+        goto done;
+    for (uint32_t x = 0; x < w; x++) {
+        size_t n = 0;
+        for (uint32_t y = 0; y < h; y++)
+            if (cand[y])
+                col[n++] = at->a[LC_HIGH][(size_t)y * w + x];
+        f[x] = lc__median(col, n);
+    }
     uint32_t nref = 0;
     for (uint32_t y = 0; y < h; y++) {
-        if (at->detector[y] & bad)
+        if (!cand[y])
             continue;
         const float *r = at->a[LC_HIGH] + (size_t)y * w;
-        double s = 0, mx = -DBL_MAX;
-        for (uint32_t x = 0; x < w; x++) {
-            s += r[x];
-            mx = fmax(mx, r[x]);
-        }
-        if (fabs(s / w) < 0.03 && mx < 0.15) {
+        double dev = 0;
+        for (uint32_t x = 0; x < w; x++)
+            dev = fmax(dev, fabs(r[x] - f[x]));
+        if (dev < 0.1) {
             at->detector[y] |= LC_DET_REF;
             nref++;
         }
     }
     at->n_ref = nref;
     if (nref < 4)
-        return LC_OK;
-    double *f = lc__calloc(w, sizeof(double));
-    if (!f)
-        return lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
+        goto done;
     for (int k = 0; k < LC_CHANNELS; k++) {
         memset(f, 0, sizeof(double) * w);
         for (uint32_t y = 0; y < h; y++) {
@@ -252,8 +283,12 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
                 r[x] -= (float)f[x];
         }
     }
+done:
+    free(rowmean);
     free(f);
-    return LC_OK;
+    free(col);
+    free(cand);
+    return st;
 }
 
 lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_options *opts,
@@ -285,7 +320,8 @@ lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_opti
         ncols_max = na;
     double *stats = lc__mallocn((size_t)h * 8, sizeof(double));
     uint32_t *cols = lc__mallocn(ncols_max, sizeof(uint32_t));
-    double *score = lc__mallocn(w > h ? w : h, sizeof(double));
+    size_t wh = w > h ? w : h;
+    double *score = lc__mallocn(wh * 2, sizeof(double));
     if (!stats || !cols || !score) {
         st = lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
         goto fail;
@@ -316,7 +352,7 @@ lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_opti
         air_src[1] = lc_view_ref(v, LC_REF_AIR, LC_LOW);
         air_stride = na;
     } else {
-        nair = find_air_lines(lc_view_plane(v, LC_HIGH), w, h, cols, score);
+        nair = find_air_lines(lc_view_plane(v, LC_HIGH), w, h, cols, score, score + wh);
         air_src[0] = lc_view_plane(v, LC_HIGH);
         air_src[1] = lc_view_plane(v, LC_LOW);
         air_stride = w;

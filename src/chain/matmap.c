@@ -198,11 +198,10 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
         for (uint32_t x = 0; x < w; x++) {
             float ah = sh[x], al = sl[x];
             float u = sqrtf(ah > 0 ? ah : 0) * inv_du + 0.5f;
-            int iu = (int)u;
-            iu = iu < LC__LUT_NU ? iu : LC__LUT_NU - 1;
+            int iu = u < (float)LC__LUT_NU ? (int)u : LC__LUT_NU - 1; /* NaN: last bin */
             float r = al / (ah > 1e-3f ? ah : 1e-3f);
             float fr = (r - r0) * inv_dr + 0.5f;
-            int ir = fr < 0 ? 0 : fr >= LC__LUT_NR ? LC__LUT_NR - 1 : (int)fr;
+            int ir = fr >= 0 && fr < (float)LC__LUT_NR ? (int)fr : fr >= 0 ? LC__LUT_NR - 1 : 0;
             float z = (float)lut[iu * LC__LUT_NR + ir] * (1.0f / 256.0f);
             uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
             uint8_t cc = conf[(iu / CONF_SU < CONF_NU ? iu / CONF_SU : CONF_NU - 1) * CONF_NR +

@@ -176,7 +176,7 @@ done:
 double lc__mattable_zeff_r(const lc_mattable *t, double a_high, double r)
 {
     double u = sqrt(a_high > 0 ? a_high : 0) / t->du;
-    uint32_t i = (uint32_t)u;
+    uint32_t i = u < (double)(t->n_ah - 1) ? (uint32_t)u : t->n_ah - 1; /* NaN: last */
     double f;
     if (i >= t->n_ah - 1) {
         i = t->n_ah - 2;
