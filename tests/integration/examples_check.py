@@ -255,16 +255,20 @@ def mesh_surface(tris, step):
 def winding(tris, pts):
     """Generalised winding number of a closed mesh at points (Van Oosterom-Strackee)."""
     out = np.zeros(len(pts))
-    for k in range(0, len(pts), 1024):
-        p = pts[k:k + 1024]
-        a = tris[None, :, 0, :] - p[:, None, :]
-        b = tris[None, :, 1, :] - p[:, None, :]
-        c = tris[None, :, 2, :] - p[:, None, :]
-        la, lb, lc = (np.linalg.norm(x, axis=2) for x in (a, b, c))
-        num = np.einsum("ijk,ijk->ij", a, np.cross(b, c))
-        den = (la * lb * lc + np.einsum("ijk,ijk->ij", a, b) * lc
-               + np.einsum("ijk,ijk->ij", b, c) * la + np.einsum("ijk,ijk->ij", c, a) * lb)
-        out[k:k + 1024] = np.sum(2 * np.arctan2(num, den), axis=1) / (4 * math.pi)
+    t0, t1, t2 = tris[:, 0, :], tris[:, 1, :], tris[:, 2, :]
+    for k in range(0, len(pts), 512):
+        p = pts[k:k + 512, None, :]
+        a, b, c = t0[None] - p, t1[None] - p, t2[None] - p
+        ax, ay, az = a[..., 0], a[..., 1], a[..., 2]
+        bx, by, bz = b[..., 0], b[..., 1], b[..., 2]
+        cx, cy, cz = c[..., 0], c[..., 1], c[..., 2]
+        la = np.sqrt(ax * ax + ay * ay + az * az)
+        lb = np.sqrt(bx * bx + by * by + bz * bz)
+        lc = np.sqrt(cx * cx + cy * cy + cz * cz)
+        num = ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx)
+        den = (la * lb * lc + (ax * bx + ay * by + az * bz) * lc
+               + (bx * cx + by * cy + bz * cz) * la + (cx * ax + cy * ay + cz * az) * lb)
+        out[k:k + 512] = np.sum(np.arctan2(num, den), axis=1) / (2 * math.pi)
     return out
 
 
