@@ -12,9 +12,14 @@
  * endian. Everything else (big endian, deflate, JPEG, JPEG-LS, JPEG 2000, RLE)
  * is refused by name.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dicos/dicos_int.h"
 #include "util/util.h"
@@ -181,7 +186,7 @@ static lc_status parse_set(pctx *c, lc__dset *ds, size_t pos, size_t end, bool u
         if (group == 0xFFFE)
             return lc_error_set(c->err, LC_ERR_FORMAT,
                                 "unexpected delimiter (FFFE,%04X) at byte %zu", tag & 0xFFFF, pos);
-        lc__elem *e;
+        lc__elem *e = NULL;
         lc_status st = dset_push(c, ds, &e);
         if (st != LC_OK)
             return st;
@@ -385,14 +390,56 @@ lc_status lc_dicos_parse(const void *buf, size_t len, lc_dicos_file **out, lc_er
     return lc__dicos_parse_owned(copy, len, out, err);
 }
 
+/* Reads a whole regular file in one exact-size allocation (lc__read_file
+ * grows its buffer by doubling, which costs copies on large images). */
+static lc_status read_whole(const char *path, uint8_t **out, size_t *len, lc_error *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return lc_error_set(err, errno == ENOENT ? LC_ERR_NOT_FOUND : LC_ERR_IO,
+                            "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(fd);
+        return lc_error_set(err, LC_ERR_IO, "%s: not a regular file", path);
+    }
+    if ((uint64_t)sb.st_size > LC_DICOS_MAX_FILE) {
+        close(fd);
+        return lc_error_set(err, LC_ERR_LIMIT, "%s: %lld bytes exceed the limit of %zu", path,
+                            (long long)sb.st_size, LC_DICOS_MAX_FILE);
+    }
+    size_t size = (size_t)sb.st_size, got = 0;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) {
+        close(fd);
+        return lc_error_set(err, LC_ERR_NOMEM, "%s: out of memory", path);
+    }
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            close(fd);
+            return lc_error_set(err, LC_ERR_IO, "%s: read error or file shrank", path);
+        }
+        got += (size_t)n;
+    }
+    close(fd);
+    *out = buf;
+    *len = size;
+    return LC_OK;
+}
+
 lc_status lc_dicos_open(const char *path, lc_dicos_file **out, lc_error *err)
 {
     if (!out || !path)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_open: NULL argument");
     *out = NULL;
-    unsigned char *buf;
-    size_t len;
-    lc_status st = lc__read_file(path, LC_DICOS_MAX_FILE, &buf, &len, err);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    lc_status st = read_whole(path, &buf, &len, err);
     if (st != LC_OK)
         return st;
     st = lc__dicos_parse_owned(buf, len, out, err);

@@ -364,8 +364,12 @@ static bool get_samples(const lc__elem *e, uint16_t *dst, size_t n)
 {
     if (!e || !e->value || e->len / 2 < n)
         return false;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(dst, e->value, n * 2);
+#else
     for (size_t i = 0; i < n; i++)
         dst[i] = (uint16_t)(e->value[2 * i] | (e->value[2 * i + 1] << 8));
+#endif
     return true;
 }
 
