@@ -364,7 +364,7 @@ typedef struct lc_render_options {
 /* Fills o: colour, the mode's window, no negative, no edge enhancement. */
 void lc_render_options_init(lc_render_options *o);
 
-/* Brightness/colour stage: maps A_H (window lo..hi, white..black, gamma 0.7)
+/* Brightness/colour stage: maps A_H (window lo..hi, white..black, brightness (1 - t)^2)
  * and the class to colour: orange organic, green mixed, blue inorganic, black
  * impenetrable, white air. `show` selects which classes are coloured (bit 1 <<
  * lc_class); the others are drawn pale grey. m may be NULL (grey only). */

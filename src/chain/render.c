@@ -99,7 +99,7 @@ static const uint8_t palette[LC_CLASS_COUNT][3] = {
 };
 
 /* The colour table: for class c and level q (A_H = lo + (q + 0.5)/NLEVEL *
- * (hi - lo)) brightness b = (1 - t)^0.7 with t the position in the window,
+ * (hi - lo)) brightness b = (1 - t)^2 with t the position in the window,
  * and saturation rising from white to the class colour over the first 0.4 of
  * A_H (thin objects look pale, as on operators' screens). Classes not in
  * `show` are drawn as grey. */
@@ -109,7 +109,7 @@ static void build_colour_lut(double lo, double hi, unsigned show, uint8_t *lut)
         for (int q = 0; q < NLEVEL; q++) {
             double ah = lo + (q + 0.5) / NLEVEL * (hi - lo);
             double t = (double)q / (NLEVEL - 1);
-            double b = pow(1.0 - t, 0.7);
+            double b = (1.0 - t) * (1.0 - t);
             double sat = fmin(1.0, fmax(0.0, ah) / 0.4);
             uint8_t *o = lut + ((size_t)c * NLEVEL + q) * 3;
             int coloured = (show >> c) & 1u;
@@ -145,7 +145,7 @@ lc_status lc_render_colour(const lc_atten *a, const lc_matmap *m, double lo, dou
     if (!m) {
         /* Black-and-white: a plain grey ramp white..black. */
         for (int q = 0; q < NLEVEL; q++) {
-            double b = pow(1.0 - (double)q / (NLEVEL - 1), 0.7);
+            double b = pow(1.0 - (double)q / (NLEVEL - 1), 2.0);
             for (int k = 0; k < 3; k++)
                 lut[((size_t)LC_CLASS_AIR * NLEVEL + q) * 3 + k] = (uint8_t)(255.0 * b + 0.5);
         }
@@ -264,7 +264,7 @@ lc_status lc_render(const lc_atten *a, const lc_matmap *m, const lc_render_optio
         lc_render_options_init(&defo);
         opts = &defo;
     }
-    double lo = 0, hi = 6.0;
+    double lo = 0, hi = 7.0;
     unsigned all = (1u << LC_CLASS_COUNT) - 1, show = all;
     const lc_matmap *mm = m;
     switch (opts->mode) {
@@ -280,10 +280,10 @@ lc_status lc_render(const lc_atten *a, const lc_matmap *m, const lc_render_optio
         show = 1u << LC_CLASS_INORGANIC;
         break;
     case LC_RENDER_HIGH_PEN:
-        lo = 1.5, hi = 9.0;
+        lo = 2.0, hi = 9.0;
         break;
     case LC_RENDER_LOW_PEN:
-        lo = 0, hi = 1.5;
+        lo = 0, hi = 2.0;
         break;
     default:
         return lc_error_set(err, LC_ERR_ARG, "render: unknown mode %d", (int)opts->mode);
