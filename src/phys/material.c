@@ -383,10 +383,16 @@ static lc_status lib_push(lc_matlib *lib, lc_material *m, lc_error *err)
     return LC_OK;
 }
 
+/* Finds a material by name: an exact match first, then ignoring case (table
+ * names). Exact first matters for composition-derived names, where case is
+ * chemistry: "CO@1" is not "Co@1". */
 static lc_material *lib_find(const lc_matlib *lib, const char *name)
 {
     for (size_t i = 0; i < lib->count; i++)
-        if (lc__ci_equal(lib->mats[i]->name, name))
+        if (strcmp(lib->mats[i]->name, name) == 0)
+            return lib->mats[i];
+    for (size_t i = 0; i < lib->count; i++)
+        if (lc__ci_equal(lib->mats[i]->name, name) && !strchr(name, '@'))
             return lib->mats[i];
     return NULL;
 }

@@ -256,6 +256,13 @@ static void test_lookup_and_add(void **state)
     assert_int_equal(lc_matlib_add(lib, NULL, "mix: 0.9 H2O + 0.1 NaCl", 1.07, NULL, &a2, &err),
                      LC_OK);
     assert_ptr_equal(a1, a2);
+    /* Case is chemistry in compositions: carbon monoxide is not cobalt. */
+    const lc_material *co = NULL, *cobalt = NULL;
+    assert_int_equal(lc_matlib_add(lib, NULL, "CO", 1.0, NULL, &co, &err), LC_OK);
+    assert_int_equal(lc_matlib_add(lib, NULL, "Co", 1.0, NULL, &cobalt, &err), LC_OK);
+    assert_ptr_not_equal(co, cobalt);
+    assert_int_equal(lc_material_element_count(co), 2);
+    assert_int_equal(lc_material_element(cobalt, 0, NULL), 27);
     /* Mix = mass-weighted sum of the parts. */
     double want = 0.9 * xrl_mu_cp("H2O", 40.0) + 0.1 * xrl_mu_cp("NaCl", 40.0);
     assert_rel(lc_material_mu_rho_at(a1, 40), want, 1e-12, "brine");
