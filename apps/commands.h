@@ -18,5 +18,7 @@ extern const cli_command cmd_calibrate;
 extern const cli_command cmd_process;
 extern const cli_command cmd_keys;
 extern const cli_command cmd_audit;
+extern const cli_command cmd_station;
+extern const cli_command cmd_user;
 
 #endif

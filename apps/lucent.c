@@ -18,6 +18,8 @@ static const cli_command *const commands[] = {
     &cmd_info,
     &cmd_keys,
     &cmd_audit,
+    &cmd_station,
+    &cmd_user,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

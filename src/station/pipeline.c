@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * pipeline.c: the station object and its bag pipeline. Lifecycle (start,
+ * stop, the headless variant for tests), the configuration file, crash
+ * recovery, the bag cache shared with the HTTP threads, and the pipeline
+ * thread: acquire (feeder) -> TIP projection -> process -> analyse -> store
+ * -> publish.
+ *
+ * Crash safety of a scan: its DICOS files are written into a hidden
+ * temporary folder, every file and the folder are fsync'ed, the folder is
+ * renamed to its final name and the parent folder fsync'ed; only then is the
+ * index row committed (one SQLite transaction with its event). A crash before
+ * the commit leaves at most a folder without a row, which the API never shows
+ * and lc__recover() removes at the next start. A TIP bag's stored files are
+ * the bag as scanned, without the projected threat.
+ */
+#define _DEFAULT_SOURCE /* fsync, DT_DIR, localtime_r */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lucent/dicos.h"
+#include "station/station_int.h"
+#include "util/util.h"
+
+void lc__log(lc_station *st, const char *fmt, ...)
+{
+    if (!st || !st->log)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    st->log(st->log_user, line);
+}
+
+/* -------------------------------------------------------------- config */
+
+void lc_station_config_init(lc_station_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    lc__strlcpy(cfg->address, "127.0.0.1", sizeof cfg->address);
+    cfg->port = 8080;
+    lc__strlcpy(cfg->data_dir, "lucent-data", sizeof cfg->data_dir);
+    cfg->demo_rate = 0.2;
+    cfg->tip_share = 0.1;
+    cfg->threat_share = 0.05;
+    cfg->max_sessions = 256;
+    cfg->session_idle_s = 1800;
+    cfg->cache_bags = 32;
+    cfg->sim_threads = 1;
+}
+
+static lc_status cfg_string(json_t *v, const char *key, char *dst, size_t cap, const char *path,
+                            lc_error *err)
+{
+    if (!json_is_string(v))
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: must be a string", path, key);
+    if (!lc__strlcpy(dst, json_string_value(v), cap))
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: too long", path, key);
+    return LC_OK;
+}
+
+static lc_status cfg_number(json_t *v, const char *key, double lo, double hi, double *out,
+                            const char *path, lc_error *err)
+{
+    if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi)
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: must be a number from %g to %g", path, key,
+                            lo, hi);
+    *out = json_number_value(v);
+    return LC_OK;
+}
+
+lc_status lc_station_config_load(const char *path, lc_station_config *cfg, lc_error *err)
+{
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        if (je.line < 0)
+            return lc_error_set(err, LC_ERR_IO, "%s: cannot read: %s", path, je.text);
+        return lc_error_set(err, LC_ERR_FORMAT, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+    }
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: must be a JSON object", path);
+    }
+    lc_station_config c = *cfg;
+    lc_status s = LC_OK;
+    const char *key;
+    json_t *v;
+    double d;
+    json_object_foreach(root, key, v)
+    {
+        if (strcmp(key, "address") == 0)
+            s = cfg_string(v, key, c.address, sizeof c.address, path, err);
+        else if (strcmp(key, "data_dir") == 0)
+            s = cfg_string(v, key, c.data_dir, sizeof c.data_dir, path, err);
+        else if (strcmp(key, "scenes_dir") == 0)
+            s = cfg_string(v, key, c.scenes_dir, sizeof c.scenes_dir, path, err);
+        else if (strcmp(key, "tls_cert") == 0)
+            s = cfg_string(v, key, c.tls_cert, sizeof c.tls_cert, path, err);
+        else if (strcmp(key, "tls_key") == 0)
+            s = cfg_string(v, key, c.tls_key, sizeof c.tls_key, path, err);
+        else if (strcmp(key, "port") == 0) {
+            if ((s = cfg_number(v, key, 0, 65535, &d, path, err)) == LC_OK)
+                c.port = (int)d;
+        } else if (strcmp(key, "demo") == 0) {
+            if (!json_is_boolean(v))
+                s = lc_error_set(err, LC_ERR_FORMAT, "%s: demo: must be true or false", path);
+            else
+                c.demo = json_is_true(v);
+        } else if (strcmp(key, "demo_rate") == 0) {
+            s = cfg_number(v, key, 0.001, 20, &c.demo_rate, path, err);
+        } else if (strcmp(key, "tip_share") == 0) {
+            s = cfg_number(v, key, 0, 1, &c.tip_share, path, err);
+        } else if (strcmp(key, "threat_share") == 0) {
+            s = cfg_number(v, key, 0, 1, &c.threat_share, path, err);
+        } else if (strcmp(key, "seed") == 0) {
+            if ((s = cfg_number(v, key, 0, 9007199254740992.0, &d, path, err)) == LC_OK)
+                c.seed = (uint64_t)d;
+        } else if (strcmp(key, "max_sessions") == 0) {
+            if ((s = cfg_number(v, key, 1, 100000, &d, path, err)) == LC_OK)
+                c.max_sessions = (int)d;
+        } else if (strcmp(key, "session_idle_s") == 0) {
+            if ((s = cfg_number(v, key, 10, 86400, &d, path, err)) == LC_OK)
+                c.session_idle_s = (int)d;
+        } else if (strcmp(key, "cache_bags") == 0) {
+            if ((s = cfg_number(v, key, 2, 1024, &d, path, err)) == LC_OK)
+                c.cache_bags = (int)d;
+        } else if (strcmp(key, "sim_threads") == 0) {
+            if ((s = cfg_number(v, key, 1, 64, &d, path, err)) == LC_OK)
+                c.sim_threads = (int)d;
+        } else {
+            s = lc_error_set(err, LC_ERR_FORMAT, "%s: unknown key '%s'", path, key);
+        }
+        if (s != LC_OK)
+            break;
+    }
+    json_decref(root);
+    if (s == LC_OK)
+        *cfg = c;
+    return s;
+}
+
+/* --------------------------------------------------------------- cache */
+
+void lc__bag_unref(lc_station *st, lc__bag *bag)
+{
+    if (!bag)
+        return;
+    pthread_mutex_lock(&st->mu);
+    int left = --bag->refs;
+    pthread_mutex_unlock(&st->mu);
+    if (left == 0)
+        lc__bag_free(bag);
+}
+
+void lc__cache_publish(lc_station *st, lc__bag *bag)
+{
+    lc__bag *old;
+    pthread_mutex_lock(&st->mu);
+    old = st->cache[st->cache_next];
+    st->cache[st->cache_next] = bag;
+    st->cache_next = (st->cache_next + 1) % st->cfg.cache_bags;
+    if (bag->row.id > st->latest_id)
+        st->latest_id = bag->row.id;
+    pthread_cond_broadcast(&st->published);
+    pthread_mutex_unlock(&st->mu);
+    lc__bag_unref(st, old);
+}
+
+lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err)
+{
+    *out = NULL;
+    pthread_mutex_lock(&st->mu);
+    for (int i = 0; i < st->cfg.cache_bags; i++) {
+        lc__bag *b = st->cache[i];
+        if (b && b->row.id == id) {
+            b->refs++;
+            *out = b;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    if (*out)
+        return LC_OK;
+    /* Not cached (an older bag, or after a restart): load from its files. */
+    lc_scan_row row;
+    lc_status s = lc_store_scan_get(st->store, id, &row, err);
+    if (s != LC_OK)
+        return s;
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/%s", st->cfg.data_dir, row.dir);
+    lc_scan *scan = NULL;
+    if ((s = lc_dicos_read_scan(dir, &scan, err)) != LC_OK)
+        return s;
+    lc__bag *bag = NULL;
+    s = lc__bag_from_scan(scan, &bag, err);
+    if (s == LC_OK) {
+        bag->row = row;
+        s = lc__analyse(scan, bag, err);
+    }
+    lc_scan_free(scan);
+    if (s != LC_OK) {
+        lc__bag_free(bag);
+        return s;
+    }
+    *out = bag;
+    return LC_OK;
+}
+
+/* -------------------------------------------------------------- analyse */
+
+lc_status lc__analyse(const lc_scan *scan, lc__bag *bag, lc_error *err)
+{
+    /* Automatic threat recognition (issue 5) plugs in here: segment the
+     * attenuation planes, classify, and append lc__alarm boxes. Until the
+     * atr module exists the station raises no machine alarms. */
+    (void)scan;
+    (void)err;
+    bag->n_alarms = 0;
+    return LC_OK;
+}
+
+/* ------------------------------------------------------------- storage */
+
+static lc_status fsync_path(const char *path, int dir, lc_error *err)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return lc_error_set(err, LC_ERR_IO, "%s: cannot open to sync: %s", path, strerror(errno));
+    int rc = fsync(fd);
+    close(fd);
+    if (rc != 0)
+        return lc_error_set(err, LC_ERR_IO, "%s: fsync failed: %s", path, strerror(errno));
+    return LC_OK;
+}
+
+/* Removes a folder of plain files. */
+static void remove_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* Writes the scan's DICOS files into DATA/scans/<rel>, durably. */
+static lc_status store_files(lc_station *st, const lc_scan *scan, const char *rel, lc_error *err)
+{
+    char tmp[4400], fin[4400], parent[4400];
+    snprintf(parent, sizeof parent, "%s/scans", st->cfg.data_dir);
+    snprintf(fin, sizeof fin, "%s/%s", st->cfg.data_dir, rel);
+    snprintf(tmp, sizeof tmp, "%s/scans/.tmp-%s", st->cfg.data_dir, rel + strlen("scans/"));
+    lc_status s = lc__mkdir_p(parent, err);
+    if (s != LC_OK)
+        return s;
+    remove_dir(tmp);
+    if ((s = lc_dicos_write_scan(scan, tmp, err)) != LC_OK) {
+        remove_dir(tmp);
+        return s;
+    }
+    DIR *d = opendir(tmp);
+    if (!d) {
+        remove_dir(tmp);
+        return lc_error_set(err, LC_ERR_IO, "%s: cannot list", tmp);
+    }
+    struct dirent *e;
+    while (s == LC_OK && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[4700];
+        snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
+        s = fsync_path(p, 0, err);
+    }
+    closedir(d);
+    if (s == LC_OK)
+        s = fsync_path(tmp, 1, err);
+    if (s == LC_OK && rename(tmp, fin) != 0)
+        s = lc_error_set(err, LC_ERR_IO, "%s: cannot rename: %s", fin, strerror(errno));
+    if (s == LC_OK)
+        s = fsync_path(parent, 1, err);
+    if (s != LC_OK)
+        remove_dir(tmp);
+    return s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int lc__recover(lc_station *st)
+{
+    char parent[4400];
+    snprintf(parent, sizeof parent, "%s/scans", st->cfg.data_dir);
+    DIR *d = opendir(parent);
+    if (!d)
+        return 0;
+    lc_scan_row *rows = NULL;
+    size_t n = 0;
+    if (lc_store_scan_list(st->store, 0, 100000, &rows, &n, NULL) != LC_OK) {
+        closedir(d);
+        return 0;
+    }
+    const char **names = lc__calloc(n ? n : 1, sizeof *names);
+    if (!names) {
+        free(rows);
+        closedir(d);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        names[i] = rows[i].dir;
+    qsort(names, n, sizeof *names, cmp_str);
+    int removed = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char rel[600];
+        snprintf(rel, sizeof rel, "scans/%s", e->d_name);
+        const char *key = rel;
+        if (e->d_name[0] != '.' && bsearch(&key, names, n, sizeof *names, cmp_str))
+            continue;
+        char p[4700];
+        snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
+        remove_dir(p);
+        removed++;
+    }
+    closedir(d);
+    free(names);
+    free(rows);
+    return removed;
+}
+
+/* ------------------------------------------------------------- pipeline */
+
+lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired_us, lc_error *err)
+{
+    lc_scan *scan = item->scan, *shown = NULL;
+    item->scan = NULL;
+    lc__bag *bag = NULL;
+    lc_status s = LC_OK;
+    lc_scan_row row;
+    memset(&row, 0, sizeof row);
+
+    /* Identity: sortable by time, unique across restarts. */
+    time_t secs = (time_t)(acquired_us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(row.scan_id, sizeof row.scan_id, "B%s-%03d-%04x", stamp,
+             (int)((acquired_us / 1000) % 1000), (unsigned)(lc__rand(&st->rng) & 0xffff));
+    snprintf(row.dir, sizeof row.dir, "scans/%s", row.scan_id);
+    lc_scan_info *info = lc_scan_info_mut(scan);
+    lc__strlcpy(info->scan_id, row.scan_id, sizeof info->scan_id);
+    if (!info->station_id[0])
+        lc__strlcpy(info->station_id, "lucent-station", sizeof info->station_id);
+    info->acquired_unix_us = acquired_us;
+    row.acquired_unix_us = acquired_us;
+    row.gt_threat = item->gt_threat;
+    row.n_views = (int)lc_scan_view_count(scan);
+
+    /* TIP: project a fictional threat into a copy; the copy is shown, the
+     * original is stored. */
+    uint32_t tip_box[LC_SCAN_MAX_VIEWS][4];
+    double share;
+    pthread_mutex_lock(&st->mu);
+    share = st->tip_share;
+    pthread_mutex_unlock(&st->mu);
+    if (st->tip && lc__tip_lib_count(st->tip) > 0 && lc__randu(&st->rng) < share) {
+        size_t k = lc__rand(&st->rng) % lc__tip_lib_count(st->tip);
+        if (lc_scan_clone(scan, &shown, NULL) == LC_OK &&
+            lc__tip_project(st->tip, k, shown, &st->rng, tip_box, row.tip_threat, NULL) == LC_OK) {
+            row.tip = 1;
+        } else {
+            lc_scan_free(shown);
+            shown = NULL;
+        }
+    }
+
+    /* process */
+    s = lc__bag_from_scan(shown ? shown : scan, &bag, err);
+    /* analyse (on the image the screener sees, TIP included, as a real
+     * scanner's ATR would) */
+    if (s == LC_OK)
+        s = lc__analyse(shown ? shown : scan, bag, err);
+    row.atr_alarms = bag ? (int)bag->n_alarms : 0;
+    /* store */
+    if (s == LC_OK)
+        s = store_files(st, scan, row.dir, err);
+    if (s == LC_OK) {
+        row.process_ms = (double)(lc__now_us() - acquired_us) / 1000.0;
+        s = lc_store_scan_add(st->store, &row, err);
+    }
+    if (s == LC_OK) {
+        bag->row = row;
+        if (row.tip) {
+            bag->tip_known = 1;
+            for (int v = 0; v < bag->nviews; v++)
+                memcpy(bag->tip_box[v], tip_box[v], sizeof tip_box[v]);
+        }
+        /* Render the default mode now so the console's first request is fast. */
+        const unsigned char *png;
+        size_t len;
+        for (int v = 0; v < bag->nviews; v++)
+            (void)lc__bag_png(bag, v, 0, &png, &len, NULL);
+        lc__cache_publish(st, bag);
+        bag = NULL;
+    }
+    lc__bag_free(bag);
+    lc_scan_free(shown);
+    lc_scan_free(scan);
+    return s;
+}
+
+static void *pipeline_thread(void *arg)
+{
+    lc_station *st = arg;
+    lc_error err;
+    /* The TIP library first: a few noise-free simulations. */
+    if (st->cfg.tip_share > 0 || st->cfg.demo) {
+        if (lc__tip_lib_new(&st->tip, &err) != LC_OK)
+            lc__log(st, "TIP disabled: %s", err.msg);
+        else
+            lc__log(st, "TIP library ready: %zu threats", lc__tip_lib_count(st->tip));
+    }
+    int64_t period = (int64_t)(1e6 / st->cfg.demo_rate);
+    int64_t due = lc__mono_us();
+    for (;;) {
+        pthread_mutex_lock(&st->mu);
+        while (!st->stopping) {
+            int64_t now = lc__mono_us();
+            if (now >= due)
+                break;
+            /* Timed wait on the wall clock: pthread's default clock. */
+            int64_t wake = lc__now_us() + (due - now);
+            struct timespec ts = {(time_t)(wake / 1000000), (long)(wake % 1000000) * 1000};
+            pthread_cond_timedwait(&st->published, &st->mu, &ts);
+        }
+        int stop = st->stopping;
+        pthread_mutex_unlock(&st->mu);
+        if (stop)
+            break;
+        lc__feed_item item;
+        lc_status s = st->feeder.next(st->feeder.impl, &item, &err);
+        if (s == LC_ERR_NOT_FOUND) {
+            due = lc__mono_us() + 50000; /* nothing ready: look again soon */
+            continue;
+        }
+        if (s != LC_OK) {
+            lc__log(st, "acquire: %s", err.msg);
+            due = lc__mono_us() + period;
+            continue;
+        }
+        int64_t t0 = lc__mono_us();
+        s = lc__pipeline_bag(st, &item, lc__now_us(), &err);
+        if (s != LC_OK)
+            lc__log(st, "bag dropped: %s", err.msg);
+        else
+            lc__log(st, "bag %lld stored (%s, %.0f ms)", (long long)st->latest_id, item.name,
+                    (double)(lc__mono_us() - t0) / 1000.0);
+        due += period;
+        if (lc__mono_us() - due > period)
+            due = lc__mono_us(); /* fell behind: do not burst */
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+lc_status lc__station_new_headless(const lc_station_config *cfg, lc_station **out, lc_error *err)
+{
+    *out = NULL;
+    if (!cfg)
+        return lc_error_set(err, LC_ERR_ARG, "station: no configuration");
+    if (cfg->cache_bags < 2 || cfg->cache_bags > 1024 || cfg->max_sessions < 1 ||
+        cfg->session_idle_s < 1 || !(cfg->demo_rate > 0) || !(cfg->tip_share >= 0) ||
+        cfg->tip_share > 1 || cfg->port < 0 || cfg->port > 65535)
+        return lc_error_set(err, LC_ERR_ARG, "station: configuration value out of range");
+    lc_station *st = lc__calloc(1, sizeof *st);
+    if (!st)
+        return lc_error_set(err, LC_ERR_NOMEM, "station: out of memory");
+    st->cfg = *cfg;
+    st->tip_share = cfg->tip_share;
+    st->rng = cfg->seed ? cfg->seed * 0x9E3779B97F4A7C15ULL : (uint64_t)lc__now_us();
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->published, NULL);
+    pthread_mutex_init(&st->hash_mu, NULL);
+    pthread_cond_init(&st->hash_cv, NULL);
+    lc__rl_init(&st->rl);
+    st->cache = lc__calloc((size_t)cfg->cache_bags, sizeof *st->cache);
+    lc_status s = st->cache ? LC_OK : lc_error_set(err, LC_ERR_NOMEM, "station: out of memory");
+    if (s == LC_OK)
+        s = lc__sessions_init(&st->sessions, cfg->max_sessions,
+                              (int64_t)cfg->session_idle_s * 1000000, err);
+    if (s == LC_OK)
+        s = lc_store_open(cfg->data_dir, &st->store, err);
+    if (s != LC_OK) {
+        lc__station_free(st);
+        return s;
+    }
+    /* The latest stored bag, so long polls start from the right place. */
+    pthread_mutex_lock(&st->mu);
+    st->latest_id = 0;
+    pthread_mutex_unlock(&st->mu);
+    *out = st;
+    return LC_OK;
+}
+
+void lc__station_free(lc_station *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; st->cache && i < st->cfg.cache_bags; i++)
+        lc__bag_free(st->cache[i]);
+    free(st->cache);
+    lc__tip_lib_free(st->tip);
+    lc_store_close(st->store);
+    lc__sessions_destroy(&st->sessions);
+    lc__rl_destroy(&st->rl);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->published);
+    pthread_mutex_destroy(&st->hash_mu);
+    pthread_cond_destroy(&st->hash_cv);
+    if (st->tls_key_pem) {
+        sodium_memzero(st->tls_key_pem, strlen(st->tls_key_pem));
+        free(st->tls_key_pem);
+    }
+    free(st->tls_cert_pem);
+    free(st);
+}
+
+int lc_station_port(const lc_station *st)
+{
+    return st ? st->port : 0;
+}
+
+/* Implemented in http.c. */
+lc_status lc__http_start(lc_station *st, lc_error *err);
+void lc__http_stop(lc_station *st);
+
+lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, void *log_user,
+                           lc_station **out, lc_error *err)
+{
+    *out = NULL;
+    lc_station *st = NULL;
+    lc_status s = lc__station_new_headless(cfg, &st, err);
+    if (s != LC_OK)
+        return s;
+    st->log = log;
+    st->log_user = log_user;
+    int removed = lc__recover(st);
+    if (removed > 0)
+        lc__log(st, "recovery: removed %d scan folder(s) without an index row", removed);
+    char detail[128];
+    snprintf(detail, sizeof detail, "{\"demo\":%s,\"version\":\"%s\",\"recovered\":%d}",
+             cfg->demo ? "true" : "false", LC_VERSION, removed);
+    if ((s = lc_store_event_add(st->store, "station.start", "station", detail, err)) != LC_OK) {
+        lc__station_free(st);
+        return s;
+    }
+    if (cfg->demo) {
+        if ((s = lc__demo_feeder_new(cfg, &st->feeder, err)) != LC_OK) {
+            lc__station_free(st);
+            return s;
+        }
+        st->have_feeder = 1;
+        if (pthread_create(&st->pipe_thread, NULL, pipeline_thread, st) != 0) {
+            st->feeder.free(st->feeder.impl);
+            lc__station_free(st);
+            return lc_error_set(err, LC_ERR_NOMEM, "station: cannot start the pipeline");
+        }
+        st->pipe_running = 1;
+    }
+    if ((s = lc__http_start(st, err)) != LC_OK) {
+        lc_station_stop(st);
+        return s;
+    }
+    *out = st;
+    return LC_OK;
+}
+
+void lc_station_stop(lc_station *st)
+{
+    if (!st)
+        return;
+    pthread_mutex_lock(&st->mu);
+    st->stopping = 1;
+    pthread_cond_broadcast(&st->published);
+    pthread_mutex_unlock(&st->mu);
+    lc__http_stop(st);
+    if (st->pipe_running)
+        pthread_join(st->pipe_thread, NULL);
+    if (st->have_feeder)
+        st->feeder.free(st->feeder.impl);
+    if (lc_store_event_add(st->store, "station.stop", "station", NULL, NULL) != LC_OK)
+        lc__log(st, "cannot record the stop event");
+    lc__station_free(st);
+}

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * station_int.h: internals of the station module (not API). The station
+ * object, the bag cache shared by the pipeline and the HTTP threads, the
+ * request/response pair the API handlers work on (independent of
+ * libmicrohttpd, so the handlers can be fuzzed and unit-tested without a
+ * socket), sessions, CSRF tokens, login rate limiting, rendering, the feeder
+ * interface and threat image projection.
+ */
+#ifndef LUCENT_STATION_INT_H
+#define LUCENT_STATION_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lucent/scan.h"
+#include "lucent/station.h"
+#include "lucent/store.h"
+
+#define LC__MAX_VIEWS  4    /* views the console shows */
+#define LC__MODES      7    /* rendering modes, keys 1..7 */
+#define LC__ATT_SCALE  4096 /* attenuation stored as uint16 A * scale */
+#define LC__MAX_ALARMS 32
+#define LC__BODY_MAX   65536 /* largest request body accepted */
+#define LC__TOKEN_HEX  64    /* session token and CSRF token: 32 random bytes as hex */
+
+/* The embedded console files (generated from web/ by CMakeLists.txt). */
+struct lc__web_asset {
+    const char *name;
+    const unsigned char *data;
+    size_t len;
+};
+extern const struct lc__web_asset lc__web_assets[];
+
+/* Current time, microseconds since the epoch, and a monotonic clock in us. */
+int64_t lc__now_us(void);
+int64_t lc__mono_us(void);
+
+/* ------------------------------------------------------------ rendering */
+
+/* Mode names in key order ("colour", "grey", ...); NULL past the end. */
+const char *lc__mode_name(int mode);
+/* Index of a mode name, or -1. */
+int lc__mode_parse(const char *name);
+
+/* Attenuation A = -ln((S - dark) / (air - dark)) of both channels of view v,
+ * corrected with the view's mean dark and air reference lines (or 0 and the
+ * scan's air value / maximum when it has none), as uint16 A * LC__ATT_SCALE in
+ * image order. ah and al must hold lines * pixels values. */
+void lc__attenuation(const lc_scan *scan, size_t v, uint16_t *ah, uint16_t *al);
+
+/* Encodes an RGB8 image (w x h, row-major) as PNG. Caller owns *out (free()). */
+lc_status lc__png_encode(const uint8_t *rgb, uint32_t w, uint32_t h, unsigned char **out,
+                         size_t *len, lc_error *err);
+
+/* Renders attenuation planes (w x h) in a mode into rgb (w * h * 3 bytes). */
+void lc__render(const uint16_t *ah, const uint16_t *al, uint32_t w, uint32_t h, int mode,
+                uint8_t *rgb);
+
+/* Material class of a pixel from its two attenuations (A * scale): 0 air or
+ * too thin to tell, 1 organic, 2 inorganic, 3 metal, 4 impenetrable. */
+int lc__material_class(uint16_t ah, uint16_t al);
+
+/* --------------------------------------------------------------- bags */
+
+typedef struct lc__alarm {
+    uint32_t view;
+    uint32_t box[4]; /* x0, y0, x1, y1 (exclusive) in the view's image */
+    char label[32];
+} lc__alarm;
+
+/* A processed bag as the console sees it. Reference counted: the cache holds
+ * one reference, each HTTP thread using it another (lc__bag_ref/unref under
+ * the station's cache lock). The planes are immutable after publication; the
+ * PNG cache is guarded by mu. */
+typedef struct lc__bag {
+    int refs;
+    lc_scan_row row;
+    int nviews;
+    char label[LC__MAX_VIEWS][32];
+    uint32_t w[LC__MAX_VIEWS], h[LC__MAX_VIEWS];
+    uint16_t *ah[LC__MAX_VIEWS], *al[LC__MAX_VIEWS];
+    pthread_mutex_t mu;
+    unsigned char *png[LC__MAX_VIEWS][LC__MODES];
+    size_t png_len[LC__MAX_VIEWS][LC__MODES];
+    int tip_known;                      /* the projection details are in memory */
+    uint32_t tip_box[LC__MAX_VIEWS][4]; /* where the TIP threat was put, per view */
+    size_t n_alarms;
+    lc__alarm alarms[LC__MAX_ALARMS];
+} lc__bag;
+
+/* Makes a bag from a scan (planes computed, nothing rendered yet). Caller
+ * owns *out (lc__bag_free). */
+lc_status lc__bag_from_scan(const lc_scan *scan, lc__bag **out, lc_error *err);
+void lc__bag_free(lc__bag *bag);
+/* The PNG of a view and mode, rendered on first use. Borrowed for the bag's
+ * life. */
+lc_status lc__bag_png(lc__bag *bag, int view, int mode, const unsigned char **png, size_t *len,
+                      lc_error *err);
+
+/* ------------------------------------------------------------- feeder */
+
+/* One acquired bag. The feeder's caller owns scan (lc_scan_free). */
+typedef struct lc__feed_item {
+    lc_scan *scan;
+    int gt_threat;  /* ground truth if known: 1 threat, 0 none, -1 unknown */
+    char name[128]; /* what it is (scene name), for logs */
+} lc__feed_item;
+
+/* Where bags come from: the demo simulator now, the corpus generator of
+ * issue 5 or a scanner driver later. next() returns the next bag if one is
+ * ready (LC_OK), LC_ERR_NOT_FOUND when none is ready yet, or an error. */
+typedef struct lc__feeder {
+    void *impl;
+    lc_status (*next)(void *impl, lc__feed_item *out, lc_error *err);
+    void (*free)(void *impl); /* stops its threads and frees */
+} lc__feeder;
+
+/* The demo feeder: random procedural bags (and scenes from cfg->scenes_dir),
+ * simulated on a background thread into a small queue. When the simulator is
+ * slower than the demo rate, next() reuses a recent bag mirrored, so the
+ * station still sees the configured rate. */
+lc_status lc__demo_feeder_new(const lc_station_config *cfg, lc__feeder *out, lc_error *err);
+
+/* The procedural scene generator the demo feeder uses: JSON text of a random
+ * bag (a suitcase with 3..9 everyday items; with probability threat_share one
+ * real threat). Caller owns *json (free()). *threat is set to 1 when it holds
+ * a threat. */
+lc_status lc__demo_scene_json(uint64_t *rng, double threat_share, char **json, int *threat,
+                              lc_error *err);
+
+/* 64-bit random generator (splitmix64) and a uniform double in [0, 1). */
+uint64_t lc__rand(uint64_t *state);
+double lc__randu(uint64_t *state);
+
+/* ----------------------------------------------------------------- TIP */
+
+/* The library of fictional threats: each simulated once, alone, without
+ * noise, giving its transmission per channel and view. */
+typedef struct lc__tip_lib lc__tip_lib;
+
+/* Builds the library (simulates every threat; takes a few seconds). */
+lc_status lc__tip_lib_new(lc__tip_lib **out, lc_error *err);
+void lc__tip_lib_free(lc__tip_lib *lib);
+size_t lc__tip_lib_count(const lc__tip_lib *lib);
+
+/* Projects threat k into scan (in place): in every view and channel the
+ * transmitted signal above dark is multiplied by the threat's transmission
+ * (Beer-Lambert: attenuations add), at a random position along the belt.
+ * box[v] receives the threat's box in view v. name gets the threat's name. */
+lc_status lc__tip_project(const lc__tip_lib *lib, size_t k, lc_scan *scan, uint64_t *rng,
+                          uint32_t box[][4], char name[32], lc_error *err);
+
+/* --------------------------------------------------------- sessions */
+
+typedef struct lc__session {
+    int in_use;
+    uint8_t token_hash[32]; /* SHA-256 of the cookie token; the token is not kept */
+    char csrf[LC__TOKEN_HEX + 1];
+    char user[LC_USER_NAME_MAX];
+    lc_role role;
+    int64_t created_us, last_us;
+} lc__session;
+
+typedef struct lc__sessions {
+    pthread_mutex_t mu;
+    lc__session *v;
+    int cap;
+    int64_t idle_us, max_age_us;
+} lc__sessions;
+
+lc_status lc__sessions_init(lc__sessions *s, int cap, int64_t idle_us, lc_error *err);
+void lc__sessions_destroy(lc__sessions *s);
+/* Creates a session; token receives the cookie value (hex, NUL-terminated),
+ * csrf the CSRF token. When full, the least recently used session is dropped. */
+void lc__session_create(lc__sessions *s, const char *user, lc_role role, int64_t now,
+                        char token[LC__TOKEN_HEX + 1], char csrf[LC__TOKEN_HEX + 1]);
+/* Looks a cookie token up (constant-time compare); refreshes last use. Copies
+ * the session into *out. Returns false when unknown or expired. */
+bool lc__session_lookup(lc__sessions *s, const char *token, int64_t now, lc__session *out);
+/* Ends the session of a token. */
+void lc__session_end(lc__sessions *s, const char *token);
+/* Ends every session of an account (disabled, role or password changed). */
+void lc__session_end_user(lc__sessions *s, const char *user);
+/* Constant-time check of a CSRF token sent by the client against the session's. */
+bool lc__csrf_ok(const lc__session *se, const char *sent);
+
+/* --------------------------------------------------------- rate limit */
+
+/* Failed logins per key (account name or client address). After
+ * LC__RL_FREE failures in a row the key is locked for 2^(n - LC__RL_FREE)
+ * seconds, at most LC__RL_MAX_S; a success clears the key. */
+#define LC__RL_FREE  5
+#define LC__RL_MAX_S 300
+#define LC__RL_SLOTS 1024
+
+typedef struct lc__rl_slot {
+    char key[72];
+    int fails;
+    int64_t last_us, locked_until_us;
+} lc__rl_slot;
+
+typedef struct lc__ratelimit {
+    pthread_mutex_t mu;
+    lc__rl_slot slot[LC__RL_SLOTS];
+} lc__ratelimit;
+
+void lc__rl_init(lc__ratelimit *rl);
+void lc__rl_destroy(lc__ratelimit *rl);
+/* Seconds the key must still wait (0: may try now). */
+int lc__rl_wait_s(lc__ratelimit *rl, const char *key, int64_t now);
+void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now);
+void lc__rl_ok(lc__ratelimit *rl, const char *key);
+
+/* --------------------------------------------------------- requests */
+
+/* A request as the handlers see it. All strings borrowed for the call. */
+typedef struct lc__req {
+    const char *method;       /* "GET", "POST", ... */
+    const char *path;         /* without the query */
+    const char *query;        /* "a=1&b=2" (values not percent-decoded), may be "" */
+    const char *cookie;       /* the Cookie header or NULL */
+    const char *csrf;         /* the X-CSRF-Token header or NULL */
+    const char *content_type; /* or NULL */
+    const char *origin;       /* the Origin header or NULL */
+    const char *host;         /* the Host header or NULL */
+    const char *client;       /* client address text */
+    const char *body;
+    size_t body_len;
+    int body_too_large; /* the body exceeded LC__BODY_MAX and was dropped */
+} lc__req;
+
+typedef struct lc__resp {
+    int status;
+    const char *ctype;
+    char *body; /* owned (free()) unless body_static */
+    const unsigned char *body_static;
+    size_t len;
+    char set_cookie[256];
+    int retry_after_s;
+    int cacheable; /* static assets */
+    int no_wait;   /* internal */
+} lc__resp;
+
+void lc__resp_free(lc__resp *rs);
+
+/* Finds the value of name in a query string into buf (cap bytes). */
+bool lc__query_get(const char *query, const char *name, char *buf, size_t cap);
+
+/* ------------------------------------------------------------ station */
+
+struct lc_station {
+    lc_station_config cfg;
+    lc_store *store;
+    lc_station_log_fn log;
+    void *log_user;
+    struct MHD_Daemon *mhd;
+    int port;
+    char *tls_cert_pem, *tls_key_pem;
+
+    lc__sessions sessions;
+    lc__ratelimit rl;
+    pthread_mutex_t hash_mu; /* at most two password hashes at once */
+    pthread_cond_t hash_cv;
+    int hashing;
+
+    /* bag cache and publication */
+    pthread_mutex_t mu;
+    pthread_cond_t published;
+    lc__bag **cache; /* ring, cfg.cache_bags entries */
+    int cache_next;
+    int64_t latest_id;
+    int stopping;
+    double tip_share; /* may be changed at run time (supervisor) */
+
+    /* pipeline */
+    pthread_t pipe_thread;
+    int pipe_running;
+    lc__feeder feeder;
+    int have_feeder;
+    lc__tip_lib *tip;
+    uint64_t rng;
+    int64_t seq;
+};
+
+/* Creates a station without the HTTP server and pipeline (for the API
+ * handlers alone: tests and the fuzz target). */
+lc_status lc__station_new_headless(const lc_station_config *cfg, lc_station **out, lc_error *err);
+/* Frees a station made by lc__station_new_headless or lc_station_start after
+ * its threads stopped. */
+void lc__station_free(lc_station *st);
+
+/* Log a line through the configured logger (printf-style). */
+void lc__log(lc_station *st, const char *fmt, ...) LC_PRINTF(2, 3);
+
+/* Handles one request. Never fails: errors become 4xx/5xx responses. May block
+ * up to the long-poll wait on GET /api/bags/next. */
+void lc__api_handle(lc_station *st, const lc__req *rq, lc__resp *rs);
+
+/* Bag cache: publishes a bag (takes ownership), and finds one by id with a
+ * new reference (loading it from disk when not cached). */
+void lc__cache_publish(lc_station *st, lc__bag *bag);
+lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err);
+void lc__bag_unref(lc_station *st, lc__bag *bag);
+
+/* Runs one bag through process -> analyse -> store -> publish (the pipeline
+ * thread's body; exposed for tests). Takes ownership of item->scan. */
+lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired_us, lc_error *err);
+
+/* Removes scan folders with no index row (a crash between writing files and
+ * committing). Returns the number removed. */
+int lc__recover(lc_station *st);
+
+/* The analyse stage: automatic threat recognition. Fills bag->alarms. The atr
+ * module (issue 5) plugs in here; until then it finds nothing. */
+lc_status lc__analyse(const lc_scan *scan, lc__bag *bag, lc_error *err);
+
+#endif
