@@ -19,18 +19,90 @@
 
 /* ---- JSON output (hand-written: apps use only lucent's public headers) ---- */
 
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] < 0x80         ? 1
+               : (p[0] >> 5) == 6  ? 2
+               : (p[0] >> 4) == 14 ? 3
+               : (p[0] >> 3) == 30 ? 4
+                                   : 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+/* A JSON string; bytes that are not valid UTF-8 become U+FFFD. */
 static void json_str(const char *s)
 {
     putchar('"');
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p == '"' || *p == '\\')
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            printf("\\ufffd");
+            p++;
+        } else if (*p == '"' || *p == '\\') {
             printf("\\%c", *p);
-        else if (*p < 0x20)
+            p++;
+        } else if (*p < 0x20 || *p == 0x7F) {
             printf("\\u%04x", *p);
-        else
-            putchar(*p);
+            p++;
+        } else {
+            fwrite(p, 1, n, stdout);
+            p += n;
+        }
     }
     putchar('"');
+}
+
+/* Control characters from a file never reach the terminal as they are. */
+static void tame(char *s, size_t cap)
+{
+    for (size_t i = 0; i < cap && s[i]; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7F)
+            s[i] = '?';
+}
+
+static void tame_summary(lc_dicos_summary *s)
+{
+    tame(s->sop_class_uid, sizeof s->sop_class_uid);
+    tame(s->transfer_syntax, sizeof s->transfer_syntax);
+    tame(s->sop_instance_uid, sizeof s->sop_instance_uid);
+    tame(s->study_uid, sizeof s->study_uid);
+    tame(s->series_uid, sizeof s->series_uid);
+    tame(s->scan_id, sizeof s->scan_id);
+    tame(s->station_id, sizeof s->station_id);
+    tame(s->manufacturer, sizeof s->manufacturer);
+    tame(s->model, sizeof s->model);
+    tame(s->acquired, sizeof s->acquired);
+    tame(s->photometric, sizeof s->photometric);
+    tame(s->view_label, sizeof s->view_label);
+    tame(s->alarm, sizeof s->alarm);
+}
+
+static void tame_tdr(lc_dicos_tdr *t)
+{
+    tame(t->algorithm, sizeof t->algorithm);
+    for (size_t i = 0; i < t->n_threats; i++) {
+        tame(t->threats[i].category, sizeof t->threats[i].category);
+        tame(t->threats[i].description, sizeof t->threats[i].description);
+    }
+}
+
+static void tame_scan(lc_scan *scan)
+{
+    lc_scan_info *in = lc_scan_info_mut(scan);
+    tame(in->scan_id, sizeof in->scan_id);
+    tame(in->station_id, sizeof in->station_id);
+    tame(in->study_uid, sizeof in->study_uid);
+    tame(in->manufacturer, sizeof in->manufacturer);
+    tame(in->model, sizeof in->model);
+    tame(in->detector, sizeof in->detector);
+    for (size_t v = 0; v < lc_scan_view_count(scan); v++) {
+        lc_view_info *vi = lc_view_info_mut(lc_scan_view(scan, v));
+        tame(vi->label, sizeof vi->label);
+    }
 }
 
 static void json_kv_str(const char *k, const char *v, bool comma)
@@ -264,11 +336,14 @@ static int info_file(const char *path, bool json)
         return cli_fail("info", &err);
     lc_dicos_summary s;
     lc_dicos_file_summary(f, &s);
+    tame_summary(&s);
     lc_dicos_tdr *t = NULL;
     if (s.kind == LC_DICOS_TDR && lc_dicos_read_tdr(path, &t, &err) != LC_OK) {
         lc_dicos_file_free(f);
         return cli_fail("info", &err);
     }
+    if (t)
+        tame_tdr(t);
     if (json) {
         printf("{\"path\":");
         json_str(path);
@@ -333,17 +408,22 @@ static int info_folder(const char *dir, bool json)
             goto out;
         }
         lc_dicos_file_summary(f, &sums[i]);
+        tame_summary(&sums[i]);
         lc_dicos_file_free(f);
         if (sums[i].kind == LC_DICOS_TDR && lc_dicos_read_tdr(path, &tdrs[i], &err) != LC_OK) {
             rc = cli_fail("info", &err);
             goto out;
         }
+        if (tdrs[i])
+            tame_tdr(tdrs[i]);
     }
     lc_status st = lc_dicos_read_scan(dir, &scan, &err);
     if (st != LC_OK && st != LC_ERR_NOT_FOUND) {
         rc = cli_fail("info", &err);
         goto out;
     }
+    if (scan)
+        tame_scan(scan);
     if (json) {
         printf("{\"path\":");
         json_str(dir);

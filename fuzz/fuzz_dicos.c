@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     lc_dicos_file *f = NULL;
-    lc_error err;
+    lc_error err = {LC_OK, ""};
     lc_status st = lc_dicos_parse(data, size, &f, &err);
     if (st != LC_OK) {
         if (f != NULL || err.msg[0] == '\0')

@@ -476,13 +476,13 @@ const lc__elem *lc__dset_find_priv(const lc__dset *ds, uint8_t elem)
     if (!ds)
         return NULL;
     /* Find the block (0029,00bb) reserved by our creator, then (0029,bbxx). */
-    for (unsigned block = 0x10; block <= 0xFF; block++) {
-        const lc__elem *cr = lc__dset_find(ds, LC__TAG(LC__PRIV_GROUP, block));
-        if (!cr)
+    for (size_t i = 0; i < ds->n; i++) {
+        uint32_t t = ds->els[i].tag;
+        if ((t >> 16) != LC__PRIV_GROUP || (t & 0xFFFF) < 0x10 || (t & 0xFFFF) > 0xFF)
             continue;
         char name[64];
-        if (lc__el_str(cr, name, sizeof name) && strcmp(name, LC__PRIV_CREATOR) == 0)
-            return lc__dset_find(ds, LC__TAG(LC__PRIV_GROUP, (block << 8) | elem));
+        if (lc__el_str(&ds->els[i], name, sizeof name) && strcmp(name, LC__PRIV_CREATOR) == 0)
+            return lc__dset_find(ds, LC__TAG(LC__PRIV_GROUP, ((t & 0xFF) << 8) | elem));
     }
     return NULL;
 }
