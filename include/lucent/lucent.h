@@ -7,6 +7,7 @@
 #define LUCENT_LUCENT_H
 
 #include "lucent/chain.h"
+#include "lucent/corpus.h"
 #include "lucent/dicos.h"
 #include "lucent/error.h"
 #include "lucent/phys.h"
