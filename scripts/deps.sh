@@ -7,7 +7,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libxrl-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libpng-dev
-  libcmocka-dev
+  libcmocka-dev libvips-dev
   dcmtk python3 python3-pydicom python3-numpy
 )
 

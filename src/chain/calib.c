@@ -243,12 +243,27 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
             cand[y] = 1, ncand++;
     if (ncand < 4)
         goto done;
+    /* The per-line median over at most 15 candidates spread across the
+     * detector (a robust level; sorting all candidates per line would cost
+     * more than the whole calibration). */
+    uint32_t pick[15], npick = 0, step = ncand / 15 + 1, seen = 0;
+    for (uint32_t y = 0; y < h && npick < 15; y++)
+        if (cand[y] && seen++ % step == 0)
+            pick[npick++] = y;
     for (uint32_t x = 0; x < w; x++) {
-        size_t n = 0;
-        for (uint32_t y = 0; y < h; y++)
-            if (cand[y])
-                col[n++] = at->a[LC_HIGH][(size_t)y * w + x];
-        f[x] = lc__median(col, n);
+        for (uint32_t i = 0; i < npick; i++)
+            col[i] = at->a[LC_HIGH][(size_t)pick[i] * w + x];
+        /* insertion sort of <= 15 values */
+        for (uint32_t i = 1; i < npick; i++) {
+            double v = col[i];
+            uint32_t j = i;
+            while (j > 0 && col[j - 1] > v) {
+                col[j] = col[j - 1];
+                j--;
+            }
+            col[j] = v;
+        }
+        f[x] = (npick % 2) ? col[npick / 2] : 0.5 * (col[npick / 2 - 1] + col[npick / 2]);
     }
     uint32_t nref = 0;
     for (uint32_t y = 0; y < h; y++) {
@@ -256,8 +271,11 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
             continue;
         const float *r = at->a[LC_HIGH] + (size_t)y * w;
         double dev = 0;
-        for (uint32_t x = 0; x < w; x++)
-            dev = fmax(dev, fabs(r[x] - f[x]));
+        for (uint32_t x = 0; x < w; x++) {
+            double d = r[x] - f[x];
+            d = d < 0 ? -d : d;
+            dev = d > dev ? d : dev;
+        }
         if (dev < 0.1) {
             at->detector[y] |= LC_DET_REF;
             nref++;
