@@ -68,6 +68,11 @@ static int run(int argc, char **argv)
                     LC_PHYS_KVP_MAX);
             return CLI_BAD_INPUT;
         }
+        if (tube.spectrum[0]) {
+            fprintf(stderr, "lucent %s: --kvp does not apply: %s sets tube.spectrum\n", cmd,
+                    scanner);
+            return CLI_BAD_INPUT;
+        }
         tube.kvp = kvp;
     }
     lc_spectrum *s = NULL;
