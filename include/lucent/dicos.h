@@ -55,7 +55,8 @@ extern "C" {
  * every view of scan into folder dir (created if missing). All files get the
  * scan's Study Instance UID, or, when scan info has none, one freshly generated
  * UID shared by all of them. Existing files of the same names are replaced.
- * Returns LC_OK, LC_ERR_ARG (NULL argument, scan without views), LC_ERR_IO,
+ * Returns LC_OK, LC_ERR_ARG (NULL argument, scan without views, a study_uid
+ * that is not a valid UID), LC_ERR_IO,
  * LC_ERR_NOMEM. The scan is not modified. */
 LC_MUST_CHECK lc_status lc_dicos_write_scan(const lc_scan *scan, const char *dir, lc_error *err);
 

@@ -199,6 +199,30 @@ static lc_status write_one(const char *dir, const char *name, lc__wset *ws, cons
     return st;
 }
 
+/* A UID per PS3.5 9.1: components of digits without leading zeros, separated
+ * by single dots, at most 64 characters. */
+static bool uid_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    bool start = true;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.') {
+            if (start)
+                return false;
+            start = true;
+        } else if (s[i] >= '0' && s[i] <= '9') {
+            if (start && s[i] == '0' && i + 1 < n && s[i + 1] != '.')
+                return false;
+            start = false;
+        } else {
+            return false;
+        }
+    }
+    return !start;
+}
+
 lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
                                   char study_uid_out[LC_ID_MAX], lc_error *err)
 {
@@ -210,6 +234,11 @@ lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
     const lc_scan_info *in = lc_scan_get_info(scan);
     lc__scan_uids u;
     lc_status st;
+    if (in->study_uid[0] && !uid_valid(in->study_uid))
+        return lc_error_set(err, LC_ERR_ARG,
+                            "study_uid \"%s\" is not a valid UID (digits and dots, at most 64, "
+                            "no leading zeros)",
+                            in->study_uid);
     if (in->study_uid[0])
         lc__strlcpy(u.study, in->study_uid, sizeof u.study);
     else if ((st = lc__dicos_uid(u.study, err)) != LC_OK)
@@ -572,6 +601,10 @@ lc_status lc_dicos_write_presentation(const char *dir, uint32_t view, const lc_d
     size_t n = (size_t)m.rows * m.cols;
     if (img->kind == LC_DICOS_GRAY16) {
         add_pixel_module(&ws, m.rows, m.cols, 1, 16, 16);
+        /* A VOI window over the full 16-bit range, so viewers show it as is. */
+        static const double center = 32768, width = 65536;
+        lc__w_ds(&ws, LC__TAG(0x0028, 0x1050), &center, 1);
+        lc__w_ds(&ws, LC__TAG(0x0028, 0x1051), &width, 1);
         lc__w_ow(&ws, LC__TAG(0x7FE0, 0x0010), img->data, n);
     } else {
         add_pixel_module(&ws, m.rows, m.cols, 3, 8, 8);

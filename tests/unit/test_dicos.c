@@ -152,6 +152,14 @@ static void test_scan_roundtrip(void **state)
     assert_int_equal(lc_dicos_read_scan(sub, &r, &err), LC_OK);
     assert_string_equal(lc_scan_get_info(r)->study_uid, "1.2.3.4.5");
     lc_scan_free(r);
+    /* An invalid UID is refused, not written. */
+    static const char *const bad[] = {"1.2.03", "1..2", "1.2.", "abc", ".1", ""};
+    for (size_t i = 0; i < 5; i++) {
+        strcpy(lc_scan_info_mut(s)->study_uid, bad[i]);
+        assert_int_equal(lc_dicos_write_scan_uid(s, sub, study, &err), LC_ERR_ARG);
+    }
+    strcpy(lc_scan_info_mut(s)->study_uid, "1.0.3");
+    assert_int_equal(lc_dicos_write_scan_uid(s, sub, study, &err), LC_OK);
     /* Summary of one file. */
     char path[1200];
     snprintf(path, sizeof path, "%s/dx_v1_low.dcs", sub);
