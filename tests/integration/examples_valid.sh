@@ -21,7 +21,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for scene in threat_gun_briefcase threat_liquid_and_tatp_carry_on; do
+for scene in threat_gun_briefcase threat_pipe_bomb_backpack; do
     "$LUCENT" simulate "$LC_SOURCE_DIR/examples/scenes/$scene.json" -o "$work/$scene" --no-noise
     test -s "$work/$scene/labels.json"
     "$PY" "$CHECK" --labels "$LC_SOURCE_DIR/examples/scenes/$scene.json" "$work/$scene/labels.json"
