@@ -160,6 +160,9 @@ LC_MUST_CHECK lc_status lc_store_scan_get(lc_store *st, int64_t id, lc_scan_row 
 LC_MUST_CHECK lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max,
                                            lc_scan_row **out, size_t *n, lc_error *err);
 
+/* The id of the newest scan row (0 when there is none or on error). */
+int64_t lc_store_scan_latest(lc_store *st);
+
 /* Records a screener's decision on scan id, with the event (kind "decision",
  * the detail JSON object `extra` merged in when non-NULL, e.g. the TIP
  * outcome), in one transaction. A scan is decided once. Returns LC_OK,

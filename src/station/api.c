@@ -712,12 +712,14 @@ static json_t *config_json(lc_station *st)
 {
     pthread_mutex_lock(&st->mu);
     double tip = st->tip_share;
+    int64_t latest = st->latest_id;
     pthread_mutex_unlock(&st->mu);
     json_t *modes = json_array();
     for (int m = 0; m < LC__MODES; m++)
         json_array_append_new(modes, json_string(lc__mode_name(m)));
-    return json_pack("{s:f, s:b, s:f, s:o, s:s}", "tip_share", tip, "demo", st->cfg.demo,
-                     "demo_rate", st->cfg.demo_rate, "modes", modes, "version", LC_VERSION);
+    return json_pack("{s:f, s:b, s:f, s:o, s:s, s:I}", "tip_share", tip, "demo", st->cfg.demo,
+                     "demo_rate", st->cfg.demo_rate, "modes", modes, "version", LC_VERSION,
+                     "latest_id", (json_int_t)latest);
 }
 
 static void handle_config(lc_station *st, const lc__req *rq, lc__resp *rs)

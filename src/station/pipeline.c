@@ -522,7 +522,7 @@ lc_status lc__station_new_headless(const lc_station_config *cfg, lc_station **ou
     }
     /* The latest stored bag, so long polls start from the right place. */
     pthread_mutex_lock(&st->mu);
-    st->latest_id = 0;
+    st->latest_id = lc_store_scan_latest(st->store);
     pthread_mutex_unlock(&st->mu);
     *out = st;
     return LC_OK;

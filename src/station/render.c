@@ -83,15 +83,33 @@ void lc__attenuation(const lc_scan *scan, size_t v, uint16_t *ah, uint16_t *al)
     free(air);
 }
 
-/* Ratio thresholds R = A_low / A_high between organic / inorganic and
- * inorganic / metal. Measured with the default scanner of sim.h (dual-layer
- * CsI 0.3 / Cu 0.3 / CsI 4 mm, 160 kVp), noise-free slabs of 2..6 cm:
- * polyethylene and water give R about 1.2-1.3, aluminium about 1.6, steel
- * 2.2 and more (see docs/station.md). The class boundaries sit between. */
-#define R_ORG_INORG  1.42
-#define R_INORG_METL 1.90
-#define A_MIN        (0.04 * LC__ATT_SCALE) /* below: air or too thin to tell */
-#define A_OPAQUE     (7.0 * LC__ATT_SCALE)  /* above: impenetrable */
+/* Material classes from R = A_low / A_high, whose class boundaries depend on
+ * the high-energy attenuation A because of beam hardening. The boundaries
+ * below are midpoints between noise-free slabs simulated with the default
+ * scanner of sim.h (dual-layer CsI 0.3 / Cu 0.3 / CsI 4 mm, 160 kVp), run on
+ * 2026-11-27 (docs/station.md has the table): organics (polyethylene, water,
+ * cellulose, leather, TNT, Semtex) lie at R 1.14-1.28 for every thickness;
+ * aluminium and glass fall from R 1.78 at A 0.34 to 1.37 at A 3 and 1.20 at
+ * A 9; steel from 1.75 at A 2 to 1.51 at A 3.5 and 1.32 at A 6. Above
+ * A of about 6 the classes overlap within noise: a real calibration (the
+ * chain module's step-wedge tables) replaces this. */
+static const double org_a[] = {0.1, 0.3, 1.2, 3.0, 5.5, 9.0};
+static const double org_r[] = {1.56, 1.53, 1.385, 1.285, 1.215, 1.175};
+static const double met_a[] = {0.3, 1.0, 2.0, 3.5, 6.0, 9.0};
+static const double met_r[] = {2.00, 1.80, 1.60, 1.435, 1.29, 1.22};
+#define A_MIN    (0.04 * LC__ATT_SCALE) /* below: air or too thin to tell */
+#define A_OPAQUE (9.5 * LC__ATT_SCALE)  /* above: impenetrable */
+
+/* Piecewise-linear table lookup, clamped at both ends. */
+static double interp(const double *x, const double *y, int n, double v)
+{
+    if (v <= x[0])
+        return y[0];
+    for (int i = 1; i < n; i++)
+        if (v <= x[i])
+            return y[i - 1] + (y[i] - y[i - 1]) * (v - x[i - 1]) / (x[i] - x[i - 1]);
+    return y[n - 1];
+}
 
 int lc__material_class(uint16_t ah, uint16_t al)
 {
@@ -99,15 +117,16 @@ int lc__material_class(uint16_t ah, uint16_t al)
         return 0;
     if (ah >= A_OPAQUE)
         return 4;
+    double a = (double)ah / LC__ATT_SCALE;
     double r = (double)al / (double)(ah > 0 ? ah : 1);
-    if (r < R_ORG_INORG)
+    if (r < interp(org_a, org_r, 6, a))
         return 1;
-    if (r < R_INORG_METL)
+    if (r < interp(met_a, met_r, 6, a))
         return 2;
     return 3;
 }
 
-/* Brightness of an attenuation: 1 for air, 0 at A = 6 (log display). */
+/* Brightness of an attenuation: 1 for air, 0 at A = amax (log display). */
 static double bright(uint16_t a, double amax)
 {
     double v = 1.0 - (double)a / (amax * LC__ATT_SCALE);
@@ -132,7 +151,7 @@ void lc__render(const uint16_t *ah, const uint16_t *al, uint32_t w, uint32_t h, 
     for (size_t i = 0; i < n; i++) {
         double r, g, b;
         int cls = lc__material_class(ah[i], al[i]);
-        double t = bright(ah[i], 6.0);
+        double t = bright(ah[i], 8.0);
         switch (mode) {
         case 1: /* grey */
             r = g = b = t;

@@ -766,6 +766,20 @@ done:
     return LC_OK;
 }
 
+int64_t lc_store_scan_latest(lc_store *st)
+{
+    int64_t n = 0;
+    pthread_mutex_lock(&st->mu);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT COALESCE(MAX(id), 0) FROM scans", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
 lc_status lc_store_decide(lc_store *st, int64_t id, lc_decision d, const char *user,
                           const char *extra_json, lc_error *err)
 {
