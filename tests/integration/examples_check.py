@@ -660,6 +660,27 @@ def self_test():
         if overlaps(a, b) != expect:
             fail("self-test", "%s: overlap detector says %s" % (what, not expect))
 
+    # The mesh checks must reject an open, an inside-out and a mis-wound cube.
+    tris, normals, _ = read_stl(cube)
+    broken = {
+        "open": (tris[1:], normals[1:]),
+        "inside-out": (tris[:, ::-1, :], -normals),
+        "one flipped": (np.concatenate([tris[:1, ::-1, :], tris[1:]]),
+                        np.concatenate([-normals[:1], normals[1:]])),
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for what, (t, n) in broken.items():
+            path = os.path.join(tmp, "broken.stl")
+            with open(path, "wb") as f:
+                f.write(b" " * 80 + struct.pack("<I", len(t)))
+                for tri, nn in zip(t, n):
+                    f.write(struct.pack("<12fH", *nn, *tri.ravel(), 0))
+            before = len(problems)
+            check_mesh(path)
+            if len(problems) == before:
+                fail("self-test", "mesh check accepted a %s cube" % what)
+            del problems[before:]
+
 
 def main(argv):
     if len(argv) == 4 and argv[1] == "--labels":
