@@ -92,37 +92,57 @@ lc_status lc__mattable_build_lut(lc_mattable *t, lc_error *err)
 }
 
 /* Box-smoothed row y of plane a (radius r, window clipped at the image
- * edges) into out[w]; vs[w] is scratch. */
+ * edges) into out[w]; vs[w] is scratch. Straight sums of 2r+1 taps (no
+ * running sums: those serialise and do not vectorise). */
 static void smooth_row(const float *a, uint32_t w, uint32_t h, uint32_t y, int r, float *vs,
                        float *out)
 {
     uint32_t y0 = y >= (uint32_t)r ? y - (uint32_t)r : 0;
     uint32_t y1 = y + (uint32_t)r < h ? y + (uint32_t)r : h - 1;
     const float *first = a + (size_t)y0 * w;
-    memcpy(vs, first, sizeof(float) * w);
-    for (uint32_t yy = y0 + 1; yy <= y1; yy++) {
-        const float *row = a + (size_t)yy * w;
+    float ny = (float)(y1 - y0 + 1), inv = 1.0f / ny;
+    if (y1 - y0 == 2) {
+        const float *r1 = first + w, *r2 = first + 2 * (size_t)w;
         for (uint32_t x = 0; x < w; x++)
-            vs[x] += row[x];
+            vs[x] = first[x] + r1[x] + r2[x];
+    } else {
+        memcpy(vs, first, sizeof(float) * w);
+        for (uint32_t yy = y0 + 1; yy <= y1; yy++) {
+            const float *row = a + (size_t)yy * w;
+            for (uint32_t x = 0; x < w; x++)
+                vs[x] += row[x];
+        }
     }
-    float ny = (float)(y1 - y0 + 1);
-    if (r == 0 || w < (uint32_t)(2 * r + 1)) {
+    uint32_t ur = (uint32_t)r;
+    if (r == 0 || w < 2 * ur + 1) {
         for (uint32_t x = 0; x < w; x++)
-            out[x] = vs[x] / ny;
+            out[x] = vs[x] * inv;
         return;
     }
-    /* Running horizontal sum. */
-    float s = 0;
-    for (int x = 0; x <= r; x++)
-        s += vs[x];
-    for (uint32_t x = 0; x < w; x++) {
-        int64_t lo = (int64_t)x - r, hi = (int64_t)x + r;
-        int64_t clo = lo < 0 ? 0 : lo, chi = hi >= (int64_t)w ? (int64_t)w - 1 : hi;
-        out[x] = s / (ny * (float)(chi - clo + 1));
-        if (hi + 1 < (int64_t)w)
-            s += vs[hi + 1];
-        if (lo >= 0)
-            s -= vs[lo];
+    /* Edges: clipped windows. */
+    for (uint32_t x = 0; x < ur; x++) {
+        float s = 0;
+        uint32_t hi = x + ur;
+        for (uint32_t i = 0; i <= hi; i++)
+            s += vs[i];
+        out[x] = s / (ny * (float)(hi + 1));
+        float t = 0;
+        uint32_t xr = w - 1 - x;
+        for (uint32_t i = xr - ur; i < w; i++)
+            t += vs[i];
+        out[xr] = t / (ny * (float)(w - (xr - ur)));
+    }
+    const float k = 1.0f / (ny * (float)(2 * ur + 1));
+    if (ur == 1) {
+        for (uint32_t x = 1; x + 1 < w; x++)
+            out[x] = (vs[x - 1] + vs[x] + vs[x + 1]) * k;
+    } else {
+        for (uint32_t x = ur; x + ur < w; x++) {
+            float s = 0;
+            for (uint32_t i = x - ur; i <= x + ur; i++)
+                s += vs[i];
+            out[x] = s * k;
+        }
     }
 }
 
@@ -206,15 +226,11 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
             uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
             uint8_t cc = conf[(iu / CONF_SU < CONF_NU ? iu / CONF_SU : CONF_NU - 1) * CONF_NR +
                               ir / CONF_SR];
-            if (fl[x] & LC_PIX_IMPENETRABLE) {
-                c = LC_CLASS_IMPENETRABLE;
-                z = NAN;
-                cc = 0;
-            } else if (ah < air) {
-                c = LC_CLASS_AIR;
-                z = NAN;
-                cc = 0;
-            }
+            /* Impenetrable and air pixels, without branches. */
+            int imp = fl[x] & LC_PIX_IMPENETRABLE, isair = ah < air;
+            c = imp ? (uint8_t)LC_CLASS_IMPENETRABLE : isair ? (uint8_t)LC_CLASS_AIR : c;
+            z = (imp | isair) ? NAN : z;
+            cc = (imp | isair) ? 0 : cc;
             zo[x] = z;
             co[x] = c;
             cf[x] = cc;

@@ -158,16 +158,17 @@ lc_status lc_render_colour(const lc_atten *a, const lc_matmap *m, double lo, dou
     }
     const float scale = (float)(NLEVEL / (hi - lo)), off = (float)lo;
     size_t n = (size_t)a->width * a->height;
-    const float *ah = a->a[LC_HIGH];
-    uint8_t *d = img->data;
+    const float *restrict ah = a->a[LC_HIGH];
+    const uint8_t *restrict cls = m ? m->cls : NULL;
+    const uint8_t *restrict flags = a->flags;
+    uint8_t *restrict d = img->data;
     for (size_t i = 0; i < n; i++) {
         float f = (ah[i] - off) * scale;
-        int q = f < 0 ? 0 : f >= NLEVEL ? NLEVEL - 1 : (int)f;
+        int q = f >= 0 && f < (float)NLEVEL ? (int)f : f >= 0 ? NLEVEL - 1 : 0;
         unsigned c =
-            m ? m->cls[i]
-              : ((a->flags[i] & LC_PIX_IMPENETRABLE) ? LC_CLASS_IMPENETRABLE : LC_CLASS_AIR);
+            cls ? cls[i] : (flags[i] & LC_PIX_IMPENETRABLE ? LC_CLASS_IMPENETRABLE : LC_CLASS_AIR);
         c = c < LC_CLASS_COUNT ? c : 0;
-        const uint8_t *src = lut + ((size_t)c * NLEVEL + q) * 3;
+        const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)q) * 3;
         d[3 * i] = src[0];
         d[3 * i + 1] = src[1];
         d[3 * i + 2] = src[2];
