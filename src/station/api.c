@@ -265,8 +265,8 @@ static void handle_login(lc_station *st, const lc__req *rq, lc__resp *rs)
     pthread_cond_signal(&st->hash_cv);
     pthread_mutex_unlock(&st->hash_mu);
     if (s != LC_OK) {
-        lc__rl_fail(&st->rl, ukey, now);
-        lc__rl_fail(&st->rl, ikey, now);
+        lc__rl_fail(&st->rl, ukey, now, LC__RL_FREE);
+        lc__rl_fail(&st->rl, ikey, now, LC__RL_FREE_ADDR);
         /* Name the account only when it exists: a password typed into the
          * name field must not end up in the event history. */
         lc_user_info known;
@@ -393,8 +393,11 @@ static void handle_users_post(lc_station *st, const lc__req *rq, lc__resp *rs, c
             resp_error(rs, 403, "a supervisor may only create screener accounts");
             return;
         }
+        char newname[LC_USER_NAME_MAX] = "";
+        lc__strlcpy(newname, nm, sizeof newname);
         s = lc_store_user_add(st->store, nm, (lc_role)role, json_string_value(jpw), se.user, &err);
         json_decref(b);
+        nm = newname;
         if (s != LC_OK) {
             resp_error(rs, status_of(s), err.msg);
             return;

@@ -204,7 +204,7 @@ int lc__rl_wait_s(lc__ratelimit *rl, const char *key, int64_t now)
     return wait;
 }
 
-void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now)
+void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now, int free)
 {
     pthread_mutex_lock(&rl->mu);
     lc__rl_slot *s = rl_slot(rl, key, true);
@@ -213,8 +213,8 @@ void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now)
         s->fails = 0;
     s->fails++;
     s->last_us = now;
-    if (s->fails >= LC__RL_FREE) {
-        int shift = s->fails - LC__RL_FREE;
+    if (s->fails >= free) {
+        int shift = s->fails - free;
         int64_t secs = shift >= 9 ? LC__RL_MAX_S : (int64_t)1 << shift;
         if (secs > LC__RL_MAX_S)
             secs = LC__RL_MAX_S;

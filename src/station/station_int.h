@@ -189,12 +189,14 @@ bool lc__csrf_ok(const lc__session *se, const char *sent);
 
 /* --------------------------------------------------------- rate limit */
 
-/* Failed logins per key (account name or client address). After
- * LC__RL_FREE failures in a row the key is locked for 2^(n - LC__RL_FREE)
- * seconds, at most LC__RL_MAX_S; a success clears the key. */
-#define LC__RL_FREE  5
-#define LC__RL_MAX_S 300
-#define LC__RL_SLOTS 1024
+/* Failed logins per key (account name or client address). After `free`
+ * failures in a row (LC__RL_FREE for an account name, LC__RL_FREE_ADDR for a
+ * client address, which several operators may share) the key is locked for
+ * 2^(n - free) seconds, at most LC__RL_MAX_S; a success clears the key. */
+#define LC__RL_FREE      5
+#define LC__RL_FREE_ADDR 20
+#define LC__RL_MAX_S     300
+#define LC__RL_SLOTS     1024
 
 typedef struct lc__rl_slot {
     char key[72];
@@ -211,7 +213,7 @@ void lc__rl_init(lc__ratelimit *rl);
 void lc__rl_destroy(lc__ratelimit *rl);
 /* Seconds the key must still wait (0: may try now). */
 int lc__rl_wait_s(lc__ratelimit *rl, const char *key, int64_t now);
-void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now);
+void lc__rl_fail(lc__ratelimit *rl, const char *key, int64_t now, int free);
 void lc__rl_ok(lc__ratelimit *rl, const char *key);
 
 /* --------------------------------------------------------- requests */
