@@ -373,7 +373,7 @@ lc_status lc__mesh_parse_stl(const unsigned char *buf, size_t len, const char *n
 
 /* ---------------------------------------------------------------- ray casting */
 
-static bool push_hit(lc__hitbuf *hb, double t, int sign)
+bool lc__push_hit(lc__hitbuf *hb, double t, int sign)
 {
     if (hb->n == hb->cap) {
         size_t nc = hb->cap ? hb->cap * 2 : 64;
@@ -468,7 +468,7 @@ double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3]
             for (uint32_t i = nd->first; i < nd->first + nd->count; i++) {
                 double t;
                 int sg = tri_hit(&m->v[(size_t)i * 9], o, d, &t);
-                if (sg != 0 && !push_hit(hb, t, sg))
+                if (sg != 0 && !lc__push_hit(hb, t, sg))
                     return -1.0;
             }
         } else if (sp + 2 <= 128) {
@@ -476,9 +476,23 @@ double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3]
             stack[sp++] = nd->first + 1;
         }
     }
+    return lc__hits_inside(hb, t0, t1);
+}
+
+double lc__hits_inside(lc__hitbuf *hb, double t0, double t1)
+{
     if (hb->n == 0)
         return 0.0;
-    qsort(hb->h, hb->n, sizeof *hb->h, cmp_hit);
+    /* Insertion sort by (t, sign): the lists are short. */
+    for (size_t i = 1; i < hb->n; i++) {
+        lc__hit h = hb->h[i];
+        size_t j = i;
+        while (j > 0 && cmp_hit(&hb->h[j - 1], &h) > 0) {
+            hb->h[j] = hb->h[j - 1];
+            j--;
+        }
+        hb->h[j] = h;
+    }
     /* Merge hits of equal orientation at the same place (shared edges and
      * vertices). The tolerance is far below any real wall thickness. */
     const double tol = 1e-9 * (t1 - t0 > 1.0 ? t1 - t0 : 1.0);

@@ -54,6 +54,10 @@ void lc__sim_free(lc__sim *sim)
     free(sim->obj_mat);
     free(sim->obj_rho);
     free((void *)sim->obj_matname);
+    if (sim->obj_wt)
+        for (size_t i = 0; i < sim->scene->nobjects; i++)
+            free(sim->obj_wt[i]);
+    free(sim->obj_wt);
     free(sim);
 }
 
@@ -233,6 +237,32 @@ lc_status lc__sim_new(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
             for (uint32_t p = 0; p < sim->views[v].npix; p++)
                 sim->views[v].gain[k][p] *= sim->adc_gain[k];
     }
+    /* Mesh objects in the world frame, for the per-line sections. */
+    sim->obj_wt = lc__calloc(scene->nobjects, sizeof *sim->obj_wt);
+    if (!sim->obj_wt) {
+        lc__sim_free(sim);
+        return lc_error_set(err, LC_ERR_NOMEM, "simulate: out of memory");
+    }
+    for (size_t i = 0; i < scene->nobjects; i++) {
+        const lc__object *ob = &scene->objects[i];
+        if (ob->shape != LC__MESH)
+            continue;
+        size_t nt = ob->mesh->ntris;
+        double *wt = lc__mallocn(nt * 9, sizeof *wt);
+        if (!wt) {
+            lc__sim_free(sim);
+            return lc_error_set(err, LC_ERR_NOMEM, "simulate: out of memory");
+        }
+        for (size_t v = 0; v < nt * 3; v++) {
+            const double *l = &ob->mesh->v[v * 3];
+            for (int c = 0; c < 3; c++)
+                wt[v * 3 + (size_t)c] =
+                    ob->scale * (ob->rot[c * 3] * l[0] + ob->rot[c * 3 + 1] * l[1] +
+                                 ob->rot[c * 3 + 2] * l[2]) +
+                    ob->pos[c];
+        }
+        sim->obj_wt[i] = wt;
+    }
     /* Belt sampling. */
     double xlo = 0, xhi = 0;
     for (size_t i = 0; i < scene->nobjects; i++) {
@@ -327,7 +357,9 @@ typedef struct scratch {
     uint32_t *idx;
     double *areal;
     size_t *active; /* objects whose x-range contains the current slice */
+    size_t nslices; /* entries of slices */
     size_t nactive;
+    lc__slice *slices; /* per object: a mesh's section with the current line's plane */
 } scratch;
 
 static lc_status ray_eval(const lc__sim *sim, size_t v, uint32_t p, double x, const size_t *act,
@@ -344,7 +376,19 @@ static lc_status ray_eval(const lc__sim *sim, size_t v, uint32_t p, double x, co
         const lc__object *ob = &sim->scene->objects[i];
         if (!seg_box_2d(s[1], s[2], d[1], d[2], ob->lo, ob->hi))
             continue;
-        double l = lc__object_path(ob, s, d, dlen, &w->hb);
+        double l;
+        if (ob->shape == LC__MESH && w->slices) {
+            const lc__slice *sl = &w->slices[i];
+            if (sl->n == 0 ||
+                !seg_box_2d(s[1], s[2], d[1], d[2], (const double[3]){0, sl->lo[0], sl->lo[1]},
+                            (const double[3]){0, sl->hi[0], sl->hi[1]}))
+                continue;
+            double o2[2] = {s[1], s[2]}, d2[2] = {d[1], d[2]};
+            l = lc__slice_inside_t(sl, o2, d2, 0.0, 1.0, &w->hb);
+            l = l < 0 ? -1.0 : l * dlen;
+        } else {
+            l = lc__object_path(ob, s, d, dlen, &w->hb);
+        }
         if (l < 0)
             return LC_ERR_NOMEM;
         if (l > 0) {
@@ -379,13 +423,32 @@ static lc_status ray_eval(const lc__sim *sim, size_t v, uint32_t p, double x, co
     return LC_OK;
 }
 
+/* The objects whose x-range holds the slice x, and the sections of the
+ * meshes among them. Returns false when memory runs out. */
+static bool set_line(const lc__sim *sim, scratch *w, double x)
+{
+    w->nactive = 0;
+    for (size_t i = 0; i < sim->scene->nobjects; i++) {
+        const lc__object *ob = &sim->scene->objects[i];
+        if (x < ob->lo[0] || x > ob->hi[0])
+            continue;
+        w->active[w->nactive++] = i;
+        if (ob->shape == LC__MESH &&
+            !lc__slice_build(sim->obj_wt[i], ob->mesh->ntris, x, &w->slices[i]))
+            return false;
+    }
+    return true;
+}
+
 static bool scratch_init(scratch *w, size_t nobj)
 {
     memset(w, 0, sizeof *w);
     w->idx = lc__mallocn(nobj + 1, sizeof *w->idx);
     w->areal = lc__mallocn(nobj + 1, sizeof *w->areal);
     w->active = lc__mallocn(nobj + 1, sizeof *w->active);
-    return w->idx && w->areal && w->active;
+    w->slices = lc__calloc(nobj + 1, sizeof *w->slices);
+    w->nslices = nobj + 1;
+    return w->idx && w->areal && w->active && w->slices;
 }
 
 static void scratch_free(scratch *w)
@@ -394,6 +457,10 @@ static void scratch_free(scratch *w)
     free(w->idx);
     free(w->areal);
     free(w->active);
+    if (w->slices)
+        for (size_t i = 0; i < w->nslices; i++)
+            free(w->slices[i].s);
+    free(w->slices);
 }
 
 lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_signal *out,
@@ -406,9 +473,10 @@ lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_sig
         scratch_free(&w);
         return LC_ERR_NOMEM;
     }
-    for (size_t i = 0; i < nobj; i++)
-        if (x >= sim->scene->objects[i].lo[0] && x <= sim->scene->objects[i].hi[0])
-            w.active[w.nactive++] = i;
+    if (!set_line(sim, &w, x)) {
+        scratch_free(&w);
+        return LC_ERR_NOMEM;
+    }
     lc_status st = ray_eval(sim, v, p, x, w.active, w.nactive, &w, out, hit, NULL);
     scratch_free(&w);
     return st;
@@ -482,10 +550,8 @@ static lc_status run_line(worker *wk, size_t v, uint32_t line)
     uint16_t *pl[LC_CHANNELS] = {lc_view_plane(view, LC_HIGH), lc_view_plane(view, LC_LOW)};
     double x = sim->x0 - line * sim->line_pitch;
     size_t nobj = sim->scene->nobjects;
-    wk->w.nactive = 0;
-    for (size_t i = 0; i < nobj; i++)
-        if (x >= sim->scene->objects[i].lo[0] && x <= sim->scene->objects[i].hi[0])
-            wk->w.active[wk->w.nactive++] = i;
+    if (!set_line(sim, &wk->w, x))
+        return LC_ERR_NOMEM;
     lc__simrng rng;
     lc__simrng_seed(&rng, sim->seed, v, line);
     for (uint32_t p = 0; p < sv->npix; p++) {

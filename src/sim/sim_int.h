@@ -72,6 +72,38 @@ typedef struct lc__hitbuf {
 double lc__mesh_inside_t(const lc__mesh *m, const double o[3], const double d[3], double t0,
                          double t1, lc__hitbuf *hb);
 
+/* Appends a hit; false when the buffer cannot grow. */
+bool lc__push_hit(lc__hitbuf *hb, double t, int sign);
+
+/* Sorts the hits in hb, merges equal-orientation hits at the same place and
+ * returns the length in t within [t0, t1] where the winding number along the
+ * whole line is non-zero. */
+double lc__hits_inside(lc__hitbuf *hb, double t0, double t1);
+
+/* The cross-section of a mesh (in world coordinates) with the scan plane
+ * x = const: 2-D segments in (y, z) with the outward normal projected from
+ * their triangle. Shared edges give bit-identical end points, so the section
+ * is as closed as the mesh. */
+typedef struct lc__seg {
+    double p[2], q[2], n[2];
+} lc__seg;
+
+typedef struct lc__slice {
+    lc__seg *s;
+    size_t n, cap;
+    double lo[2], hi[2]; /* bounds of the segments in (y, z) */
+} lc__slice;
+
+/* Builds the section of triangles wt (9 doubles each, world frame) with the
+ * plane x; vertices on the plane count as beyond it (a symbolic
+ * perturbation), so every triangle crosses with exactly two edges or not at
+ * all. Returns false when memory runs out. */
+bool lc__slice_build(const double *wt, size_t ntris, double x, lc__slice *out);
+
+/* Length in t within [t0, t1] of the 2-D ray o + t d inside the section. */
+double lc__slice_inside_t(const lc__slice *sl, const double o[2], const double d[2], double t0,
+                          double t1, lc__hitbuf *hb);
+
 /* ---------------------------------------------------------------- scene */
 
 typedef enum lc__shape { LC__BOX = 0, LC__CYLINDER, LC__SPHERE, LC__ELLIPSOID, LC__MESH } lc__shape;
@@ -176,6 +208,7 @@ typedef struct lc__sim {
     uint32_t *obj_mat; /* model material index per object */
     double *obj_rho;   /* density per object, g/cm3 */
     const char **obj_matname;
+    double **obj_wt; /* mesh objects: their triangles in the world frame (9 per triangle) */
     size_t nviews;
     lc__sim_view views[LC_SCAN_MAX_VIEWS];
     uint32_t lines;

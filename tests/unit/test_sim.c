@@ -323,6 +323,42 @@ static void test_mesh_vs_box(void **state)
     lc_scene_free(s);
 }
 
+/* The per-line section of a mesh: the unit cube's section is a square; rays
+ * through its corners (section vertices shared by two segments), along the
+ * diagonal, grazing a corner, and sections exactly at a face plane. */
+static void test_mesh_slices(void **state)
+{
+    (void)state;
+    double t[12][9];
+    cube_tris(40, t);
+    lc__slice sl = {0};
+    lc__hitbuf hb = {0};
+    const double xs[] = {0.0, 17.3, 39.999, 40.0};
+    for (size_t k = 0; k < 4; k++) {
+        assert_true(lc__slice_build(&t[0][0], 12, xs[k], &sl));
+        assert_true(sl.n >= 4);
+        assert_true(fabs(sl.lo[0] + 40) < 1e-12 && fabs(sl.hi[1] - 40) < 1e-12);
+        /* Straight across at y = 10: 80 mm of the 200 mm segment. */
+        double o[2] = {-100, 10}, d[2] = {200, 0};
+        assert_true(fabs(lc__slice_inside_t(&sl, o, d, 0, 1, &hb) * 200 - 80) < 1e-9);
+        /* Corner to corner through two section vertices. */
+        double o2[2] = {-100, -100}, d2[2] = {200, 200};
+        assert_true(
+            fabs(lc__slice_inside_t(&sl, o2, d2, 0, 1, &hb) * sqrt(2) * 200 - 80 * sqrt(2)) < 1e-9);
+        /* Grazing the corner (40, 40) from outside. */
+        double o3[2] = {90, -10}, d3[2] = {-100, 100};
+        assert_true(fabs(lc__slice_inside_t(&sl, o3, d3, 0, 1, &hb)) < 1e-12);
+        /* Along an edge of the square, and a segment starting inside. */
+        double o4[2] = {0, 0}, d4[2] = {100, 0};
+        assert_true(fabs(lc__slice_inside_t(&sl, o4, d4, 0, 1, &hb) * 100 - 40) < 1e-9);
+    }
+    /* Beyond the cube: no section. */
+    assert_true(lc__slice_build(&t[0][0], 12, 40.5, &sl));
+    assert_int_equal(sl.n, 0);
+    free(sl.s);
+    free(hb.h);
+}
+
 static void test_stl_malformed(void **state)
 {
     (void)state;
@@ -878,13 +914,21 @@ static void test_rng(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scene_ok),         cmocka_unit_test(test_scene_errors),
-        cmocka_unit_test(test_shapes_exact),     cmocka_unit_test(test_mesh_vs_box),
-        cmocka_unit_test(test_stl_malformed),    cmocka_unit_test(test_mono_beer_lambert),
-        cmocka_unit_test(test_poly_step_wedge),  cmocka_unit_test(test_sphere_magnification),
-        cmocka_unit_test(test_mesh_box_signal),  cmocka_unit_test(test_reproducible_threads_threat),
-        cmocka_unit_test(test_noise_statistics), cmocka_unit_test(test_labels_json),
-        cmocka_unit_test(test_scanner_file),     cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_scene_ok),
+        cmocka_unit_test(test_scene_errors),
+        cmocka_unit_test(test_shapes_exact),
+        cmocka_unit_test(test_mesh_vs_box),
+        cmocka_unit_test(test_mesh_slices),
+        cmocka_unit_test(test_stl_malformed),
+        cmocka_unit_test(test_mono_beer_lambert),
+        cmocka_unit_test(test_poly_step_wedge),
+        cmocka_unit_test(test_sphere_magnification),
+        cmocka_unit_test(test_mesh_box_signal),
+        cmocka_unit_test(test_reproducible_threads_threat),
+        cmocka_unit_test(test_noise_statistics),
+        cmocka_unit_test(test_labels_json),
+        cmocka_unit_test(test_scanner_file),
+        cmocka_unit_test(test_rng),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
