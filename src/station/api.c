@@ -539,6 +539,8 @@ static void handle_next(lc_station *st, const lc__req *rq, lc__resp *rs)
         return;
     }
     bool pending = lc__query_get(rq->query, "pending", buf, sizeof buf) && strcmp(buf, "1") == 0;
+    if (wait > st->longpoll_max_s)
+        wait = st->longpoll_max_s;
     int64_t deadline = lc__now_us() + wait * 1000000;
     for (;;) {
         lc_scan_row *rows = NULL;

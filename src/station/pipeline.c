@@ -503,6 +503,7 @@ lc_status lc__station_new_headless(const lc_station_config *cfg, lc_station **ou
         return lc_error_set(err, LC_ERR_NOMEM, "station: out of memory");
     st->cfg = *cfg;
     st->tip_share = cfg->tip_share;
+    st->longpoll_max_s = 25;
     st->rng = cfg->seed ? cfg->seed * 0x9E3779B97F4A7C15ULL : (uint64_t)lc__now_us();
     pthread_mutex_init(&st->mu, NULL);
     pthread_cond_init(&st->published, NULL);

@@ -275,7 +275,8 @@ struct lc_station {
     int cache_next;
     int64_t latest_id;
     int stopping;
-    double tip_share; /* may be changed at run time (supervisor) */
+    int longpoll_max_s; /* longest long-poll wait (25; the fuzz target uses 0) */
+    double tip_share;   /* may be changed at run time (supervisor) */
 
     /* pipeline */
     pthread_t pipe_thread;
