@@ -6,7 +6,8 @@
  * naming paths with '/' are skipped, so no real file is ever read) and, when
  * accepted, rays are cast through every object. Any other input is an STL
  * file (binary or ASCII): it is parsed and, when accepted, rays are cast
- * through the mesh. Path lengths must be finite and non-negative.
+ * through the mesh in 3-D and through two of its sections in 2-D. Path lengths must be finite and
+ * non-negative.
  */
 #include <math.h>
 #include <stdint.h>
@@ -62,6 +63,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             double zero[3] = {0, 0, 0};
             lc__euler_to_matrix(zero, ob.rot);
             cast_rays(&ob, &hb);
+            /* Sections through the middle and at a vertex's plane, and 2-D rays. */
+            lc__slice sl = {0};
+            double xs[2] = {0.5 * (m->lo[0] + m->hi[0]), m->v[0]};
+            for (int k = 0; k < 2; k++) {
+                if (!lc__slice_build(m->v, m->ntris, xs[k], &sl))
+                    break;
+                double o[2] = {m->lo[1] - 10, m->lo[2] - 10};
+                double d[2] = {m->hi[1] - m->lo[1] + 20, m->hi[2] - m->lo[2] + 20};
+                double l = lc__slice_inside_t(&sl, o, d, 0, 1, &hb);
+                if (isnan(l) || l > 1 + 1e-9)
+                    abort();
+            }
+            free(sl.s);
             lc__mesh_free(m);
         }
     }
