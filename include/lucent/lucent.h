@@ -6,6 +6,7 @@
 #ifndef LUCENT_LUCENT_H
 #define LUCENT_LUCENT_H
 
+#include "lucent/atr.h"
 #include "lucent/chain.h"
 #include "lucent/corpus.h"
 #include "lucent/dicos.h"

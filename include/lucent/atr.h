@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * lucent/atr.h: automatic threat recognition on a two-view dual-energy scan.
+ *
+ * Pipeline (docs/atr.md has the details and the measured performance):
+ *   1. The image chain (chain.h) gives per view the attenuations A_H, A_L and
+ *      the impenetrable flags.
+ *   2. Segmentation: connected components of {A_H >= t} over a ladder of
+ *      thresholds t (a component tree): every object that adds attenuation
+ *      to its surroundings becomes, at some level, a component of its own.
+ *   3. Background (overlap) stripping: a ring around each candidate gives the
+ *      attenuation of whatever lies over and under it; the object's own
+ *      (A_H, A_L) is the candidate's minus the ring's, and its Zeff comes
+ *      from the material table at the stripped values, its areal density
+ *      from the stripped A_H, its mass from the areal density summed over
+ *      its pixels.
+ *   4. Both views: candidates of the same class whose line ranges (x, the
+ *      belt direction, common to all views) overlap are paired; a pair's
+ *      mass is the mean of the views' estimates and its score combines both.
+ *   5. Rules give each candidate a score in 0..1 per class:
+ *        explosive  organic stripped Zeff in the explosives' band, enough
+ *                   mass and areal density, homogeneous, in both views;
+ *        weapon     metal (high stripped Zeff, high areal density) with the
+ *                   shape of a blade (long, narrow, thin) or of a gun (a large
+ *                   metal mass with an L-shaped outline);
+ *        dense      impenetrable regions large enough to hide a threat.
+ *   6. Alarms: candidates whose score reaches 1 - sensitivity, after
+ *      non-maximum suppression within a class and view.
+ *
+ * Thread safety: a result is immutable; lc_atr_analyze keeps no global state
+ * and may run concurrently on distinct scans with a shared table.
+ */
+#ifndef LUCENT_ATR_H
+#define LUCENT_ATR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lucent/chain.h"
+#include "lucent/error.h"
+#include "lucent/scan.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Threat classes of an alarm. */
+typedef enum lc_atr_class {
+    LC_ATR_EXPLOSIVE = 0,
+    LC_ATR_WEAPON = 1,
+    LC_ATR_DENSE = 2
+} lc_atr_class;
+#define LC_ATR_CLASSES 3
+
+/* "explosive", "weapon", "dense"; "?" for other values. */
+const char *lc_atr_class_name(lc_atr_class c);
+
+/* Parses a class name; returns 0 on success, -1 for an unknown name. */
+int lc_atr_class_parse(const char *name, lc_atr_class *out);
+
+/* Options of an analysis. Initialise with lc_atr_options_init(). */
+typedef struct lc_atr_options {
+    /* Operating point per class, 0..1 (default 0.5): a candidate alarms when
+     * its score >= 1 - sensitivity. 1 reports every candidate (for ROC
+     * curves); 0 reports nothing. */
+    double sensitivity[LC_ATR_CLASSES];
+    double pixel_mm;       /* detector pixel size at the object, mm, across the belt;
+                              0 (default) = 0.5 x the scan's pixel pitch (the mean
+                              magnification of the default tunnel) or 0.8 */
+    double line_mm;        /* belt travel per line, mm; 0 (default) = from the scan
+                              (belt speed x line period) or 1.6 */
+    double min_mass_g;     /* explosive rule: mass where the mass term reaches 0.5;
+                              default 250 */
+    double dense_area_mm2; /* dense rule: impenetrable area where the score reaches
+                              0.5; default 1600 (a 40 x 40 mm hiding place) */
+} lc_atr_options;
+
+/* Fills o with the defaults above. */
+void lc_atr_options_init(lc_atr_options *o);
+
+/* One alarm (or candidate) in one view, with the measurements behind it. */
+typedef struct lc_atr_alarm {
+    lc_atr_class cls;
+    uint32_t view;
+    uint32_t bbox[4];     /* x0, y0 inclusive; x1, y1 exclusive (x = line, y = pixel) */
+    double score;         /* 0..1 */
+    double zeff;          /* stripped Zeff (NaN when unknown, e.g. impenetrable) */
+    double mass_g;        /* estimated mass of the object itself (0 when unknown) */
+    double area_mm2;      /* area at the object */
+    double areal_g_cm2;   /* mean stripped areal density (water-equivalent) */
+    double density_g_cm3; /* from the other view's extent; 0 when unknown */
+    int32_t paired;       /* index of the matching candidate in another view, or -1 */
+} lc_atr_alarm;
+
+/* The result of an analysis. */
+typedef struct lc_atr_result {
+    int alarm; /* 1 when any alarm reaches its class's threshold */
+    size_t n;  /* alarms, sorted by falling score */
+    lc_atr_alarm *alarms;
+    double seconds; /* analysis time (single thread) */
+} lc_atr_result;
+
+/* Frees a result. NULL is a no-op. */
+void lc_atr_result_free(lc_atr_result *r);
+
+/* Analyses a scan: calibrates every view (lc_atten_compute with defaults),
+ * segments, strips, measures and scores as above. t is the material table
+ * (borrowed). opts may be NULL (defaults). Caller owns *out
+ * (lc_atr_result_free); on failure *out is NULL. Returns LC_OK, LC_ERR_ARG,
+ * LC_ERR_FORMAT (a view the chain cannot calibrate), LC_ERR_NOMEM. */
+LC_MUST_CHECK lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan,
+                                       const lc_atr_options *opts, lc_atr_result **out,
+                                       lc_error *err);
+
+/* As lc_atr_analyze, on calibrated views (one lc_atten per view, borrowed;
+ * all of the same width). For callers that already ran the chain and for
+ * tests on synthetic images. */
+LC_MUST_CHECK lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atten *const *views,
+                                             size_t n_views, const lc_atr_options *opts,
+                                             lc_atr_result **out, lc_error *err);
+
+/* The report JSON of DESIGN.md / issue 5:
+ * {"decision":"alarm"|"clear","alarms":[{"class","view","bbox":[x0,y0,x1,y1],
+ *  "score","zeff","mass_g","area_mm2","areal_g_cm2","density_g_cm3"}]}
+ * (zeff null when unknown). Only alarms at or above their thresholds are
+ * listed. Caller owns *out (free()). */
+LC_MUST_CHECK lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

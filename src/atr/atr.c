@@ -1,0 +1,864 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * atr.c: threat recognition (lucent/atr.h). Per view: smoothing, the
+ * threshold ladder with union-find labelling, candidate measurement with
+ * ring-based background stripping, then cross-view pairing, scoring (rules.c)
+ * and non-maximum suppression. The water-equivalent areal density comes
+ * from the table's own physics model (phys's signal model with water), so
+ * stripping works in areal density, where overlapping layers add, and not in
+ * A, where beam hardening makes them sub-additive.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "atr/atr_int.h"
+#include "lucent/phys.h"
+#include "util/util.h"
+
+const char *lc_atr_class_name(lc_atr_class c)
+{
+    switch (c) {
+    case LC_ATR_EXPLOSIVE:
+        return "explosive";
+    case LC_ATR_WEAPON:
+        return "weapon";
+    case LC_ATR_DENSE:
+        return "dense";
+    }
+    return "?";
+}
+
+int lc_atr_class_parse(const char *name, lc_atr_class *out)
+{
+    for (int c = 0; name && c < LC_ATR_CLASSES; c++)
+        if (strcmp(name, lc_atr_class_name((lc_atr_class)c)) == 0) {
+            if (out)
+                *out = (lc_atr_class)c;
+            return 0;
+        }
+    return -1;
+}
+
+void lc_atr_options_init(lc_atr_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        o->sensitivity[c] = 0.5;
+    o->min_mass_g = 250;
+    o->dense_area_mm2 = 1600;
+}
+
+void lc_atr_result_free(lc_atr_result *r)
+{
+    if (!r)
+        return;
+    free(r->alarms);
+    free(r);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Water-equivalent areal density                                           */
+/* ------------------------------------------------------------------------ */
+
+#define SIG_N    801
+#define SIG_STEP 0.05 /* g/cm^2: 0 .. 40 */
+
+typedef struct sigma_inv {
+    double a[SIG_N];  /* A_H of water at sigma = k * SIG_STEP (increasing) */
+    double al[SIG_N]; /* A_L of water at the same areal densities */
+} sigma_inv;
+
+static lc_status sigma_inv_build(const lc_mattable *t, sigma_inv *inv, lc_error *err)
+{
+    const lc_chain_model *m = lc_mattable_model(t);
+    lc_matlib *lib = NULL;
+    lc_spectrum *spec = NULL;
+    lc_detector *det = NULL;
+    lc_signal_model *sm = NULL;
+    const lc_material *water = NULL;
+    lc_status st = lc_matlib_new(&lib, err);
+    if (st == LC_OK)
+        st = lc_matlib_get(lib, "water", &water, err);
+    if (st == LC_OK)
+        st = lc_tube_spectrum(&m->tube, &spec, err);
+    if (st == LC_OK)
+        st = lc_detector_new(lib, &m->det, &det, err);
+    if (st == LC_OK)
+        st = lc_signal_model_new(spec, det, &water, 1, m->photon_scale, &sm, err);
+    if (st == LC_OK) {
+        const lc_signal *air = lc_signal_model_air(sm);
+        uint32_t idx = 0;
+        inv->a[0] = 0;
+        inv->al[0] = 0;
+        for (int k = 1; k < SIG_N && st == LC_OK; k++) {
+            double s = k * SIG_STEP;
+            lc_signal sg;
+            st = lc_signal_model_eval(sm, 1, &idx, &s, &sg);
+            if (st != LC_OK || !(sg.mean[LC_HIGH] > 0)) {
+                st = lc_error_set(err, LC_ERR_PHYSICS, "atr: water model failed at %g g/cm2", s);
+                break;
+            }
+            inv->a[k] = -log(sg.mean[LC_HIGH] / air->mean[LC_HIGH]);
+            inv->al[k] = -log(sg.mean[LC_LOW] / air->mean[LC_LOW]);
+        }
+    }
+    lc_signal_model_free(sm);
+    lc_detector_free(det);
+    lc_spectrum_free(spec);
+    lc_matlib_free(lib);
+    return st;
+}
+
+/* Water-equivalent areal density of a total attenuation A_H. */
+static double sigma_of(const sigma_inv *inv, double a)
+{
+    if (!(a > 0))
+        return 0;
+    if (a >= inv->a[SIG_N - 1]) /* beyond the table: continue with the last slope */
+        return (SIG_N - 1) * SIG_STEP +
+               (a - inv->a[SIG_N - 1]) / ((inv->a[SIG_N - 1] - inv->a[SIG_N - 2]) / SIG_STEP);
+    size_t lo = 0, hi = SIG_N - 1;
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+        if (inv->a[mid] <= a)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double f = (a - inv->a[lo]) / (inv->a[hi] - inv->a[lo]);
+    return (lo + f) * SIG_STEP;
+}
+
+/* A_L of water at areal density s (linear interpolation in the table). */
+static double water_al(const sigma_inv *inv, double s)
+{
+    if (!(s > 0))
+        return 0;
+    double f = s / SIG_STEP;
+    if (f >= SIG_N - 1)
+        return inv->al[SIG_N - 1] + (f - (SIG_N - 1)) * (inv->al[SIG_N - 1] - inv->al[SIG_N - 2]);
+    size_t k = (size_t)f;
+    return inv->al[k] + (f - (double)k) * (inv->al[k + 1] - inv->al[k]);
+}
+
+static double water_ah(const sigma_inv *inv, double s)
+{
+    if (!(s > 0))
+        return 0;
+    double f = s / SIG_STEP;
+    if (f >= SIG_N - 1)
+        return inv->a[SIG_N - 1] + (f - (SIG_N - 1)) * (inv->a[SIG_N - 1] - inv->a[SIG_N - 2]);
+    size_t k = (size_t)f;
+    return inv->a[k] + (f - (double)k) * (inv->a[k + 1] - inv->a[k]);
+}
+
+/* Zeff of an object seen on top of a background (overlap stripping with a
+ * beam-hardening correction). The background is taken as water of the areal
+ * density that explains its A_H; the object's (d_h, d_l) excess over it is
+ * compared with what water of the object's areal density would add on that
+ * background: k = d_l / d_l(water on background). The object alone would then
+ * show about (A_H, k A_L) of that water alone, and the table gives its Zeff.
+ * First order in the difference from water, which is what separates the
+ * organics. NaN when the object adds (almost) nothing. */
+static double stripped_zeff(const lc_mattable *t, const sigma_inv *inv, double a_h, double a_l,
+                            double bg_h, double bg_l)
+{
+    double s_bg = sigma_of(inv, bg_h), s_tot = sigma_of(inv, a_h), s_obj = s_tot - s_bg;
+    double d_l = a_l - bg_l;
+    if (!(s_obj > 0.05) || !(d_l > 0))
+        return NAN;
+    double dl_w = water_al(inv, s_tot) - water_al(inv, s_bg);
+    if (!(dl_w > 0))
+        return NAN;
+    double k = d_l / dl_w;
+    return lc_mattable_zeff(t, water_ah(inv, s_obj), k * water_al(inv, s_obj));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per-view images                                                          */
+/* ------------------------------------------------------------------------ */
+
+typedef struct view_img {
+    uint32_t w, h;
+    float *hs, *ls; /* smoothed A_H, A_L */
+    uint8_t *imp;   /* impenetrable */
+} view_img;
+
+static void view_img_free(view_img *v)
+{
+    free(v->hs);
+    free(v->ls);
+    free(v->imp);
+}
+
+/* 3x3 box smoothing of one plane (edges use the available neighbours). */
+static void box3(const float *in, float *out, uint32_t w, uint32_t h)
+{
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double s = 0;
+            int n = 0;
+            for (int dy = -1; dy <= 1; dy++) {
+                int64_t yy = (int64_t)y + dy;
+                if (yy < 0 || yy >= h)
+                    continue;
+                for (int dx = -1; dx <= 1; dx++) {
+                    int64_t xx = (int64_t)x + dx;
+                    if (xx < 0 || xx >= w)
+                        continue;
+                    s += in[yy * w + xx];
+                    n++;
+                }
+            }
+            out[(size_t)y * w + x] = (float)(s / n);
+        }
+}
+
+static lc_status view_img_make(const lc_atten *a, view_img *v, lc_error *err)
+{
+    memset(v, 0, sizeof *v);
+    v->w = a->width;
+    v->h = a->height;
+    size_t n = (size_t)v->w * v->h;
+    v->hs = lc__mallocn(n, sizeof *v->hs);
+    v->ls = lc__mallocn(n, sizeof *v->ls);
+    v->imp = lc__calloc(n, 1);
+    if (!v->hs || !v->ls || !v->imp) {
+        view_img_free(v);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    }
+    box3(a->a[LC_HIGH], v->hs, v->w, v->h);
+    box3(a->a[LC_LOW], v->ls, v->w, v->h);
+    for (size_t i = 0; i < n; i++) {
+        if (a->flags && (a->flags[i] & LC_PIX_IMPENETRABLE)) {
+            v->imp[i] = 1;
+            v->hs[i] = (float)a->a_max[LC_HIGH];
+            v->ls[i] = (float)a->a_max[LC_LOW];
+        }
+        if (!isfinite(v->hs[i]))
+            v->hs[i] = 0;
+        if (!isfinite(v->ls[i]))
+            v->ls[i] = 0;
+    }
+    return LC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Union-find labelling                                                     */
+/* ------------------------------------------------------------------------ */
+
+static uint32_t uf_find(uint32_t *p, uint32_t i)
+{
+    while (p[i] != i) {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    return i;
+}
+
+static void uf_union(uint32_t *p, uint32_t a, uint32_t b)
+{
+    a = uf_find(p, a);
+    b = uf_find(p, b);
+    if (a < b)
+        p[b] = a;
+    else if (b < a)
+        p[a] = b;
+}
+
+#define NONE UINT32_MAX
+
+/* Labels the 4-connected components of mask; lab[i] = root index or NONE. */
+static void label(const uint8_t *mask, uint32_t w, uint32_t h, uint32_t *lab)
+{
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        lab[i] = mask[i] ? (uint32_t)i : NONE;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (lab[i] == NONE)
+                continue;
+            if (x > 0 && lab[i - 1] != NONE)
+                uf_union(lab, (uint32_t)i, (uint32_t)(i - 1));
+            if (y > 0 && lab[i - w] != NONE)
+                uf_union(lab, (uint32_t)i, (uint32_t)(i - w));
+        }
+    for (size_t i = 0; i < n; i++)
+        if (lab[i] != NONE)
+            lab[i] = uf_find(lab, (uint32_t)i);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Candidate measurement                                                    */
+/* ------------------------------------------------------------------------ */
+
+typedef struct comp_stat {
+    uint32_t x0, y0, x1, y1;
+    uint32_t area;
+} comp_stat;
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct scratch {
+    float *buf; /* ring values */
+    float *buf2;
+    uint8_t *m; /* local masks */
+    size_t cap;
+} scratch;
+
+static int scratch_fit(scratch *s, size_t n)
+{
+    if (n <= s->cap)
+        return 1;
+    free(s->buf);
+    free(s->buf2);
+    free(s->m);
+    s->buf = lc__mallocn(n, sizeof(float));
+    s->buf2 = lc__mallocn(n, sizeof(float));
+    s->m = lc__mallocn(n, 2);
+    s->cap = (s->buf && s->buf2 && s->m) ? n : 0;
+    return s->cap != 0;
+}
+
+#define RING_IN  2 /* ring starts this many pixels outside the region */
+#define RING_OUT 7 /* ... and ends here */
+
+/* Measures component `root` (pixels with lab == root inside st's box). */
+static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
+                   const uint32_t *lab, uint32_t root, const comp_stat *st, double level,
+                   double px_mm, double line_mm, scratch *sc, lc__atr_cand *c)
+{
+    memset(c, 0, sizeof *c);
+    int64_t bx0 = (int64_t)st->x0 - RING_OUT, by0 = (int64_t)st->y0 - RING_OUT;
+    int64_t bx1 = (int64_t)st->x1 + RING_OUT, by1 = (int64_t)st->y1 + RING_OUT;
+    if (bx0 < 0)
+        bx0 = 0;
+    if (by0 < 0)
+        by0 = 0;
+    if (bx1 > v->w)
+        bx1 = v->w;
+    if (by1 > v->h)
+        by1 = v->h;
+    uint32_t lw = (uint32_t)(bx1 - bx0), lh = (uint32_t)(by1 - by0);
+    size_t ln = (size_t)lw * lh;
+    if (!scratch_fit(sc, ln))
+        return -1;
+    /* distance (chessboard) from the region, capped at RING_OUT + 1, in m[] */
+    uint8_t *d = sc->m;
+    for (uint32_t y = 0; y < lh; y++)
+        for (uint32_t x = 0; x < lw; x++) {
+            size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
+            d[(size_t)y * lw + x] = lab[gi] == root ? 0 : RING_OUT + 1;
+        }
+    for (int pass = 0; pass < RING_OUT; pass++)
+        for (uint32_t y = 0; y < lh; y++)
+            for (uint32_t x = 0; x < lw; x++) {
+                uint8_t *p = &d[(size_t)y * lw + x];
+                if (*p != RING_OUT + 1)
+                    continue;
+                uint8_t best = RING_OUT + 1;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++) {
+                        int64_t xx = (int64_t)x + dx, yy = (int64_t)y + dy;
+                        if (xx < 0 || yy < 0 || xx >= lw || yy >= lh)
+                            continue;
+                        uint8_t q = d[(size_t)yy * lw + xx];
+                        if (q == pass && q + 1 < best)
+                            best = (uint8_t)(q + 1);
+                    }
+                *p = best;
+            }
+    /* interior distance: is the pixel at least 2 from the region's edge? */
+    uint8_t *core = sc->m + ln;
+    size_t ncore = 0;
+    for (uint32_t y = 0; y < lh; y++)
+        for (uint32_t x = 0; x < lw; x++) {
+            size_t li = (size_t)y * lw + x;
+            core[li] = 0;
+            if (d[li] != 0)
+                continue;
+            int ok = 1;
+            for (int dy = -2; dy <= 2 && ok; dy++)
+                for (int dx = -2; dx <= 2 && ok; dx++) {
+                    int64_t xx = (int64_t)x + dx, yy = (int64_t)y + dy;
+                    if (xx < 0 || yy < 0 || xx >= lw || yy >= lh || d[(size_t)yy * lw + xx] != 0)
+                        ok = 0;
+                }
+            core[li] = (uint8_t)ok;
+            ncore += (size_t)ok;
+        }
+    int use_core = ncore >= 12;
+    /* ring values */
+    size_t nr = 0;
+    for (size_t li = 0; li < ln; li++)
+        if (d[li] >= RING_IN && d[li] <= RING_OUT) {
+            uint32_t y = (uint32_t)(li / lw), x = (uint32_t)(li % lw);
+            size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
+            sc->buf[nr] = v->hs[gi];
+            sc->buf2[nr] = v->ls[gi];
+            nr++;
+        }
+    double bgh = 0, bgl = 0, spread = 0.02;
+    if (nr > 0) {
+        /* the lower-middle of the ring: what lies over and under the object,
+         * without the neighbours that stand on the same clutter */
+        qsort(sc->buf, nr, sizeof(float), cmp_float);
+        qsort(sc->buf2, nr, sizeof(float), cmp_float);
+        size_t q = nr * 35 / 100;
+        bgh = sc->buf[q];
+        bgl = sc->buf2[q];
+        double s = sc->buf[nr * 75 / 100] - sc->buf[nr * 10 / 100];
+        if (s > spread)
+            spread = s;
+    }
+    /* region statistics */
+    double sum_h = 0, sum_l = 0, sum_h2 = 0, n_in = 0, n_imp = 0, mass_sig = 0;
+    double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0, n_all = 0;
+    double sig_bg = sigma_of(inv, bgh);
+    for (uint32_t y = 0; y < lh; y++)
+        for (uint32_t x = 0; x < lw; x++) {
+            size_t li = (size_t)y * lw + x;
+            if (d[li] != 0)
+                continue;
+            size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
+            double X = (double)(bx0 + x) * line_mm, Y = (double)(by0 + y) * px_mm;
+            n_all++;
+            mx += X, my += Y, mxx += X * X, myy += Y * Y, mxy += X * Y;
+            if (v->imp[gi])
+                n_imp++;
+            double s = sigma_of(inv, v->hs[gi]) - sig_bg;
+            mass_sig += s > 0 ? s : 0;
+            if (use_core && !core[li])
+                continue;
+            sum_h += v->hs[gi];
+            sum_l += v->ls[gi];
+            sum_h2 += (double)v->hs[gi] * v->hs[gi];
+            n_in++;
+        }
+    if (n_all < 1 || n_in < 1)
+        return 0;
+    c->bbox[0] = st->x0, c->bbox[1] = st->y0, c->bbox[2] = st->x1, c->bbox[3] = st->y1;
+    c->level = level;
+    c->area_px = n_all;
+    c->area_mm2 = n_all * px_mm * line_mm;
+    mx /= n_all, my /= n_all;
+    double cxx = mxx / n_all - mx * mx, cyy = myy / n_all - my * my, cxy = mxy / n_all - mx * my;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+    double disc = sqrt(fmax(tr * tr / 4 - det, 0));
+    double l1 = tr / 2 + disc, l2 = fmax(tr / 2 - disc, 0);
+    c->length_mm = sqrt(12 * l1);
+    c->width_mm = sqrt(12 * l2);
+    if (c->width_mm < px_mm)
+        c->width_mm = px_mm;
+    c->fill = c->area_mm2 / (c->length_mm * c->width_mm);
+    c->imp_frac = n_imp / n_all;
+    c->a_h = sum_h / n_in;
+    c->a_l = sum_l / n_in;
+    c->bg_h = bgh;
+    c->bg_l = bgl;
+    c->d_h = c->a_h - bgh;
+    c->d_l = c->a_l - bgl;
+    c->zeff = stripped_zeff(t, inv, c->a_h, c->a_l, bgh, bgl);
+    c->zeff_raw = lc_mattable_zeff(t, c->a_h, c->a_l);
+    double var = sum_h2 / n_in - c->a_h * c->a_h;
+    c->cv = c->d_h > 0.01 ? sqrt(fmax(var, 0)) / c->d_h : 10;
+    c->contrast = c->d_h / spread;
+    c->sigma = sigma_of(inv, c->a_h) - sig_bg;
+    c->mass_g = mass_sig * px_mm * line_mm / 100.0;
+    c->pair = -1;
+    return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Candidates of one view                                                   */
+/* ------------------------------------------------------------------------ */
+
+static lc_status push(lc__atr_cands *cs, const lc__atr_cand *c, lc_error *err)
+{
+    if (cs->n == cs->cap) {
+        size_t cap = cs->cap ? cs->cap * 2 : 256;
+        lc__atr_cand *p = realloc(cs->c, cap * sizeof *p);
+        if (!p)
+            return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+        cs->c = p;
+        cs->cap = cap;
+    }
+    cs->c[cs->n++] = *c;
+    return LC_OK;
+}
+
+#define MIN_AREA_PX 30
+#define N_LEVELS    34
+
+static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
+                                 uint32_t view, double px_mm, double line_mm, double a_max,
+                                 lc__atr_cands *cs, lc_error *err)
+{
+    size_t n = (size_t)v->w * v->h;
+    uint8_t *mask = lc__mallocn(n, 1);
+    uint32_t *lab = lc__mallocn(n, sizeof *lab);
+    comp_stat *stat = lc__mallocn(n, sizeof *stat);
+    scratch sc = {0};
+    lc_status st = LC_OK;
+    if (!mask || !lab || !stat) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+        goto done;
+    }
+    size_t first_prev = cs->n, first_cur = cs->n;
+    double max_area = 0.35 * (double)n;
+    for (int k = 0; k <= N_LEVELS && st == LC_OK; k++) {
+        /* levels 0.06 .. ~8 geometric, then the impenetrable mask itself */
+        int imp_level = k == N_LEVELS;
+        double level = imp_level ? a_max : 0.06 * pow(1.155, k);
+        if (!imp_level && level >= a_max * 0.98)
+            continue;
+        for (size_t i = 0; i < n; i++)
+            mask[i] = imp_level ? v->imp[i] : v->hs[i] >= level;
+        label(mask, v->w, v->h, lab);
+        for (size_t i = 0; i < n; i++)
+            if (lab[i] == i) {
+                stat[i].x0 = stat[i].x1 = (uint32_t)(i % v->w);
+                stat[i].y0 = stat[i].y1 = (uint32_t)(i / v->w);
+                stat[i].area = 0;
+            }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t r = lab[i];
+            if (r == NONE)
+                continue;
+            uint32_t x = (uint32_t)(i % v->w), y = (uint32_t)(i / v->w);
+            comp_stat *s = &stat[r];
+            if (x < s->x0)
+                s->x0 = x;
+            if (x + 1 > s->x1)
+                s->x1 = x + 1;
+            if (y < s->y0)
+                s->y0 = y;
+            if (y + 1 > s->y1)
+                s->y1 = y + 1;
+            s->area++;
+        }
+        first_prev = first_cur;
+        first_cur = cs->n;
+        for (size_t i = 0; i < n && st == LC_OK; i++) {
+            if (lab[i] != i)
+                continue;
+            comp_stat *s = &stat[i];
+            if (s->area < MIN_AREA_PX || s->area > max_area)
+                continue;
+            /* the same region as at the level below (stable): keep one */
+            int dup = 0;
+            for (size_t j = first_prev; j < first_cur && !dup; j++) {
+                const lc__atr_cand *p = &cs->c[j];
+                if (abs((int)p->bbox[0] - (int)s->x0) <= 1 &&
+                    abs((int)p->bbox[1] - (int)s->y0) <= 1 &&
+                    abs((int)p->bbox[2] - (int)s->x1) <= 1 &&
+                    abs((int)p->bbox[3] - (int)s->y1) <= 1 && s->area > 0.93 * p->area_px)
+                    dup = 1;
+            }
+            if (dup)
+                continue;
+            lc__atr_cand c;
+            int r = measure(t, inv, v, lab, (uint32_t)i, s, level, px_mm, line_mm, &sc, &c);
+            if (r < 0) {
+                st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+                break;
+            }
+            if (r == 0)
+                continue;
+            c.view = view;
+            st = push(cs, &c, err);
+        }
+    }
+done:
+    free(sc.buf);
+    free(sc.buf2);
+    free(sc.m);
+    free(mask);
+    free(lab);
+    free(stat);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Pairing, scoring, suppression                                            */
+/* ------------------------------------------------------------------------ */
+
+static double x_overlap(const lc__atr_cand *a, const lc__atr_cand *b)
+{
+    double lo = fmax(a->bbox[0], b->bbox[0]), hi = fmin(a->bbox[2], b->bbox[2]);
+    double u = fmax(a->bbox[2], b->bbox[2]) - fmin(a->bbox[0], b->bbox[0]);
+    return hi > lo && u > 0 ? (hi - lo) / u : 0;
+}
+
+/* For every candidate, the candidate of another view with the most similar
+ * line range and stripped material (mass, Zeff), when the line ranges
+ * overlap by at least 60 %. */
+static void pair_views(lc__atr_cands *cs)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        lc__atr_cand *a = &cs->c[i];
+        double best = 0;
+        for (size_t j = 0; j < cs->n; j++) {
+            lc__atr_cand *b = &cs->c[j];
+            if (b->view == a->view)
+                continue;
+            double ov = x_overlap(a, b);
+            if (ov < 0.6)
+                continue;
+            double m = (a->mass_g > 0 && b->mass_g > 0)
+                           ? fmin(a->mass_g, b->mass_g) / fmax(a->mass_g, b->mass_g)
+                           : 0.1;
+            double z =
+                (isfinite(a->zeff) && isfinite(b->zeff)) ? exp(-fabs(a->zeff - b->zeff)) : 0.3;
+            double q = ov * (0.3 + m) * z;
+            if (q > best) {
+                best = q;
+                a->pair = (int32_t)j;
+            }
+        }
+    }
+}
+
+static double box_iou_min(const uint32_t *a, const uint32_t *b)
+{
+    double ix = fmin(a[2], b[2]) - fmax(a[0], b[0]);
+    double iy = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+    if (ix <= 0 || iy <= 0)
+        return 0;
+    double aa = (double)(a[2] - a[0]) * (a[3] - a[1]), ab = (double)(b[2] - b[0]) * (b[3] - b[1]);
+    return ix * iy / fmin(aa, ab);
+}
+
+typedef struct order {
+    double score;
+    size_t idx;
+    int cls;
+} order;
+
+static int cmp_order(const void *a, const void *b)
+{
+    const order *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    if (x->idx != y->idx)
+        return x->idx < y->idx ? -1 : 1;
+    return x->cls - y->cls;
+}
+
+lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
+                             const lc_atr_options *o, lc__atr_cands *out, lc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    sigma_inv *inv = lc__calloc(1, sizeof *inv);
+    if (!inv)
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    lc_status st = sigma_inv_build(t, inv, err);
+    double px_mm = o->pixel_mm > 0 ? o->pixel_mm : 0.8;
+    double line_mm = o->line_mm > 0 ? o->line_mm : 1.6;
+    for (size_t v = 0; v < n_views && st == LC_OK; v++) {
+        view_img img;
+        if ((st = view_img_make(views[v], &img, err)) != LC_OK)
+            break;
+        double a_max = views[v]->a_max[LC_HIGH] > 0 ? views[v]->a_max[LC_HIGH] : 12;
+        st = view_candidates(t, inv, &img, (uint32_t)v, px_mm, line_mm, a_max, out, err);
+        view_img_free(&img);
+    }
+    free(inv);
+    if (st != LC_OK) {
+        free(out->c);
+        memset(out, 0, sizeof *out);
+        return st;
+    }
+    pair_views(out);
+    for (size_t i = 0; i < out->n; i++) {
+        lc__atr_cand *c = &out->c[i];
+        const lc__atr_cand *p = c->pair >= 0 ? &out->c[c->pair] : NULL;
+        lc__atr_score(o, c, p);
+    }
+    return LC_OK;
+}
+
+static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
+                                const lc_atr_options *opts, lc_atr_result **out, lc_error *err,
+                                struct timespec t0)
+{
+    lc_atr_options o;
+    if (opts)
+        o = *opts;
+    else
+        lc_atr_options_init(&o);
+    lc__atr_cands cs;
+    lc_status st = lc__atr_candidates(t, views, n_views, &o, &cs, err);
+    if (st != LC_OK)
+        return st;
+    order *ord = lc__mallocn(cs.n * LC_ATR_CLASSES + 1, sizeof *ord);
+    lc_atr_result *r = lc__calloc(1, sizeof *r);
+    lc_atr_alarm *al = lc__mallocn(cs.n * LC_ATR_CLASSES + 1, sizeof *al);
+    if (!ord || !r || !al) {
+        free(ord);
+        free(r);
+        free(al);
+        free(cs.c);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    }
+    size_t no = 0;
+    for (size_t i = 0; i < cs.n; i++)
+        for (int c = 0; c < LC_ATR_CLASSES; c++) {
+            double thr = 1.0 - o.sensitivity[c];
+            if (o.sensitivity[c] <= 0 || cs.c[i].score[c] < thr || cs.c[i].score[c] <= 0.0)
+                continue;
+            ord[no++] = (order){cs.c[i].score[c], i, c};
+        }
+    qsort(ord, no, sizeof *ord, cmp_order);
+    size_t na = 0;
+    for (size_t k = 0; k < no; k++) {
+        const lc__atr_cand *c = &cs.c[ord[k].idx];
+        int suppressed = 0;
+        for (size_t j = 0; j < na && !suppressed; j++)
+            if (al[j].view == c->view && (int)al[j].cls == ord[k].cls &&
+                box_iou_min(al[j].bbox, c->bbox) > 0.3)
+                suppressed = 1;
+        if (suppressed)
+            continue;
+        lc_atr_alarm *a = &al[na++];
+        memset(a, 0, sizeof *a);
+        a->cls = (lc_atr_class)ord[k].cls;
+        a->view = c->view;
+        memcpy(a->bbox, c->bbox, sizeof a->bbox);
+        a->score = ord[k].score;
+        a->zeff = c->zeff;
+        a->mass_g = c->mass_g;
+        a->area_mm2 = c->area_mm2;
+        a->areal_g_cm2 = c->sigma;
+        a->density_g_cm3 = c->density;
+        a->paired = -1;
+    }
+    free(ord);
+    free(cs.c);
+    r->alarms = al;
+    r->n = na;
+    r->alarm = na > 0;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+    *out = r;
+    return LC_OK;
+}
+
+lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
+                               const lc_atr_options *opts, lc_atr_result **out, lc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!t || !views || !out || n_views == 0 || n_views > LC_SCAN_MAX_VIEWS)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atr_analyze_atten: bad argument");
+    for (size_t v = 0; v < n_views; v++)
+        if (!views[v] || views[v]->width == 0 || views[v]->height == 0 ||
+            views[v]->width != views[0]->width)
+            return lc_error_set(err, LC_ERR_ARG,
+                                "lc_atr_analyze_atten: view %zu missing or of another width", v);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    return analyze_common(t, views, n_views, opts, out, err, t0);
+}
+
+lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan, const lc_atr_options *opts,
+                         lc_atr_result **out, lc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!t || !scan || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atr_analyze: NULL argument");
+    size_t nv = lc_scan_view_count(scan);
+    if (nv == 0 || nv > LC_SCAN_MAX_VIEWS)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atr_analyze: the scan has no views");
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    lc_atr_options o;
+    if (opts)
+        o = *opts;
+    else
+        lc_atr_options_init(&o);
+    const lc_scan_info *info = lc_scan_get_info(scan);
+    if (!(o.pixel_mm > 0))
+        o.pixel_mm = info->pixel_pitch_mm > 0 ? 0.5 * info->pixel_pitch_mm : 0.8;
+    if (!(o.line_mm > 0))
+        o.line_mm = info->belt_speed_mm_s > 0 && info->line_period_s > 0
+                        ? info->belt_speed_mm_s * info->line_period_s
+                        : 1.6;
+    lc_atten *at[LC_SCAN_MAX_VIEWS] = {0};
+    lc_status st = LC_OK;
+    for (size_t v = 0; v < nv && st == LC_OK; v++)
+        st = lc_atten_compute(scan, v, NULL, &at[v], err);
+    if (st == LC_OK) {
+        for (size_t v = 1; v < nv; v++)
+            if (at[v]->width != at[0]->width)
+                st = lc_error_set(err, LC_ERR_FORMAT, "atr: views of different line counts");
+    }
+    if (st == LC_OK)
+        st = analyze_common(t, (const lc_atten *const *)at, nv, &o, out, err, t0);
+    for (size_t v = 0; v < nv; v++)
+        lc_atten_free(at[v]);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* JSON report                                                              */
+/* ------------------------------------------------------------------------ */
+
+static json_t *num_or_null(double v)
+{
+    return isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null();
+}
+
+lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err)
+{
+    if (out)
+        *out = NULL;
+    if (!r || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atr_result_json: NULL argument");
+    json_t *root = json_object();
+    json_t *arr = json_array();
+    int ok =
+        root && arr &&
+        json_object_set_new(root, "decision", json_string(r->alarm ? "alarm" : "clear")) == 0 &&
+        json_object_set(root, "alarms", arr) == 0;
+    for (size_t i = 0; ok && i < r->n; i++) {
+        const lc_atr_alarm *a = &r->alarms[i];
+        json_t *o = json_object();
+        ok = o && json_array_append_new(arr, o) == 0 &&
+             json_object_set_new(o, "class", json_string(lc_atr_class_name(a->cls))) == 0 &&
+             json_object_set_new(o, "view", json_integer(a->view)) == 0 &&
+             json_object_set_new(o, "bbox",
+                                 json_pack("[iiii]", (int)a->bbox[0], (int)a->bbox[1],
+                                           (int)a->bbox[2], (int)a->bbox[3])) == 0 &&
+             json_object_set_new(o, "score", num_or_null(a->score)) == 0 &&
+             json_object_set_new(o, "zeff", num_or_null(a->zeff)) == 0 &&
+             json_object_set_new(o, "mass_g", num_or_null(a->mass_g)) == 0 &&
+             json_object_set_new(o, "area_mm2", num_or_null(a->area_mm2)) == 0 &&
+             json_object_set_new(o, "areal_g_cm2", num_or_null(a->areal_g_cm2)) == 0 &&
+             json_object_set_new(o, "density_g_cm3",
+                                 a->density_g_cm3 > 0 ? num_or_null(a->density_g_cm3)
+                                                      : json_null()) == 0;
+    }
+    json_decref(arr);
+    char *text =
+        ok ? json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
+           : NULL;
+    json_decref(root);
+    if (!text)
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory writing the report");
+    *out = text;
+    return LC_OK;
+}

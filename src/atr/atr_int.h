@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * atr_int.h: internals of threat recognition (not API): the candidate record
+ * with every measured feature, the water-equivalent areal-density inverter,
+ * and the scoring rules, shared by the analysis, the tests and the tuning
+ * tools.
+ */
+#ifndef LUCENT_ATR_INT_H
+#define LUCENT_ATR_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lucent/atr.h"
+
+/* Everything measured about one candidate region of one view. */
+typedef struct lc__atr_cand {
+    uint32_t view;
+    uint32_t bbox[4]; /* x0, y0 inclusive; x1, y1 exclusive */
+    double level;     /* the A_H threshold that cut it out */
+    double area_px;
+    double area_mm2;
+    double length_mm; /* principal axes (rectangle-equivalent), mm */
+    double width_mm;
+    double fill;       /* area / (length x width) */
+    double imp_frac;   /* fraction of impenetrable pixels */
+    double a_h, a_l;   /* mean A of the core (eroded region) */
+    double bg_h, bg_l; /* background from the surrounding ring */
+    double d_h, d_l;   /* stripped: own A_H, A_L */
+    double zeff;       /* lc_mattable_zeff(d_h, d_l); NaN when unknown */
+    double zeff_raw;   /* lc_mattable_zeff(a_h, a_l) (with the overlap) */
+    double sigma;      /* mean stripped water-equivalent areal density, g/cm^2 */
+    double mass_g;     /* sigma summed over the pixels x pixel area */
+    double cv;         /* std / mean of the stripped A_H over the core */
+    double contrast;   /* d_h over the ring's spread */
+    double density;    /* two-view density estimate, g/cm^3 (0 unknown) */
+    int32_t pair;      /* index of the best matching candidate in another view */
+    double score[LC_ATR_CLASSES];
+} lc__atr_cand;
+
+/* All candidates of an analysis (before thresholds and suppression). */
+typedef struct lc__atr_cands {
+    size_t n, cap;
+    lc__atr_cand *c;
+} lc__atr_cands;
+
+/* Runs segmentation, stripping, measurement, pairing and scoring; fills
+ * *out (caller frees out->c with free()). */
+lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
+                             const lc_atr_options *o, lc__atr_cands *out, lc_error *err);
+
+/* The class scores of one candidate from its features (and its pair's). */
+void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair);
+
+#endif

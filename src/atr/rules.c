@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * rules.c: the class scores of a candidate. Each score is a product of soft
+ * terms (logistic steps in 0..1) on the measured features, so that every
+ * alarm can be explained by the measurements in the report. The constants
+ * were set on the tuning corpus (seed 1) and are checked on a held-out corpus
+ * of another seed (docs/atr.md); PHYSICS.md explains why the explosive rule
+ * needs mass, areal density and homogeneity besides Zeff.
+ */
+#include <math.h>
+
+#include "atr/atr_int.h"
+
+/* A soft step: 0.5 at x = at, rising over about `width`. */
+static double step(double x, double at, double width)
+{
+    return 1.0 / (1.0 + exp(-(x - at) / width));
+}
+
+/* 1 inside [lo, hi], falling off outside over `soft`. */
+static double band(double x, double lo, double hi, double soft)
+{
+    return step(x, lo, soft) * (1.0 - step(x, hi, soft));
+}
+
+static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
+{
+    if (!isfinite(c->zeff) || c->imp_frac > 0.2)
+        return 0;
+    double z = band(c->zeff, 6.5, 8.3, 0.25);
+    double m = step(c->mass_g, o->min_mass_g, 0.25 * o->min_mass_g);
+    double s = step(c->sigma, 0.45, 0.12);
+    double h = 1.0 - step(c->cv, 0.6, 0.12);
+    double k = step(c->contrast, 1.5, 0.5);
+    return z * m * s * h * k;
+}
+
+static double weapon_score(const lc__atr_cand *c)
+{
+    double metal = c->imp_frac > 0.3 ? 1.0 : isfinite(c->zeff) ? step(c->zeff, 16.0, 1.2) : 0;
+    if (metal <= 0.01)
+        return 0;
+    double thick = step(c->sigma, 0.9, 0.3);
+    /* a blade: long, narrow, well filled */
+    double blade = step(c->length_mm, 70, 10) * band(c->width_mm, 10, 55, 4) *
+                   step(c->length_mm / c->width_mm, 3.0, 0.5) * step(c->fill, 0.55, 0.08);
+    /* a gun: a large metal mass, not a plain rectangle */
+    double gun = step(c->area_mm2, 3500, 600) * step(c->length_mm, 110, 15) *
+                 (1.0 - step(c->fill, 0.85, 0.04));
+    double shape = blade > gun ? blade : gun;
+    return metal * thick * shape;
+}
+
+static double dense_score(const lc_atr_options *o, const lc__atr_cand *c)
+{
+    if (c->imp_frac < 0.6)
+        return 0;
+    double a = c->area_mm2 * c->imp_frac;
+    return step(a, o->dense_area_mm2, 0.2 * o->dense_area_mm2);
+}
+
+void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair)
+{
+    c->score[LC_ATR_EXPLOSIVE] = explosive_score(o, c);
+    c->score[LC_ATR_WEAPON] = weapon_score(c);
+    c->score[LC_ATR_DENSE] = dense_score(o, c);
+    if (pair) {
+        /* seen in the other view as well: an explosive must look organic and
+         * massive there too */
+        double pe = explosive_score(o, pair);
+        c->score[LC_ATR_EXPLOSIVE] = sqrt(c->score[LC_ATR_EXPLOSIVE] * (0.3 + 0.7 * pe));
+    } else {
+        c->score[LC_ATR_EXPLOSIVE] *= 0.7;
+    }
+}
