@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# label: slow
+# station_crash: kill -9 the station at random moments while the demo feeds
+# bags fast and a screener client decides every bag, four times over; restart
+# each time. Afterwards every decision the station acknowledged is in the
+# index, every index row has its complete scan folder, and (after the
+# restart's recovery) no folder lacks a row.
+set -euo pipefail
+: "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
+PY=${PYTHON:-/usr/bin/python3}
+work=$(mktemp -d)
+pid=""; cpid=""
+cleanup() {
+  for p in $pid $cpid; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+data=$work/data
+printf 'screen-pass-1\n' | "$LUCENT" user add --data "$data" --role screener sam >/dev/null
+port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+client="$LC_SOURCE_DIR/tests/integration/station_client.py"
+
+start() {
+  "$LUCENT" station --demo --data "$data" --port "$port" --rate 5 --tip-share 0.2 \
+    --seed "$1" 2>> "$work/station.log" &
+  pid=$!
+  for _ in $(seq 150); do
+    if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "station did not come up" >&2; cat "$work/station.log" >&2; exit 1
+}
+
+for round in 1 2 3 4; do
+  start "$round"
+  "$PY" "$client" decide "http://127.0.0.1:$port" "$work/acked" 60 &
+  cpid=$!
+  # Random moment between 2 and 5 seconds, to the millisecond.
+  sleep "$("$PY" -c 'import random; print(round(random.uniform(2, 5), 3))')"
+  kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  wait "$cpid" 2>/dev/null || true; cpid=""
+  echo "round $round: $(wc -l < "$work/acked") acknowledged decisions so far"
+done
+# A last start runs recovery; then a clean stop.
+start 9
+sleep 1
+kill -TERM "$pid"; wait "$pid"; pid=""
+grep -c "recovery: removed" "$work/station.log" || true
+"$PY" "$client" check "$data" "$work/acked"
+[ "$(wc -l < "$work/acked")" -gt 5 ] || { echo "too few decisions to mean anything" >&2; exit 1; }
+echo "station_crash: ok"
