@@ -15,6 +15,7 @@ extern const cli_command cmd_detector;
 extern const cli_command cmd_info;
 extern const cli_command cmd_simulate;
 extern const cli_command cmd_corpus;
+extern const cli_command cmd_analyze;
 extern const cli_command cmd_calibrate;
 extern const cli_command cmd_process;
 extern const cli_command cmd_keys;

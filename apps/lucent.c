@@ -12,6 +12,7 @@ static const cli_command *const commands[] = {
     &cmd_import,
     &cmd_simulate,
     &cmd_corpus,
+    &cmd_analyze,
     &cmd_calibrate,
     &cmd_process,
     &cmd_spectrum,
