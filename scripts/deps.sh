@@ -9,6 +9,7 @@ PACKAGES=(
   libxrl-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libpng-dev
   libcmocka-dev libvips-dev
   dcmtk python3 python3-pydicom python3-numpy
+  chromium nodejs npm
 )
 
 missing=()
