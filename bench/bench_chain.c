@@ -79,6 +79,20 @@ static unsigned run_chain(const lc_scan *scan, const lc_mattable *t)
     return sum;
 }
 
+/* The same through an lc_chain: buffers reused from view to view. */
+static unsigned run_chain_obj(lc_chain *c, const lc_scan *scan)
+{
+    unsigned sum = 0;
+    lc_error err;
+    for (size_t v = 0; v < lc_scan_view_count(scan); v++) {
+        if (lc_chain_run(c, scan, v, &err) != LC_OK)
+            die("chain", &err);
+        const lc_rgb *img = lc_chain_rgb(c);
+        sum += img->data[(size_t)img->width * img->height * 3 / 2];
+    }
+    return sum;
+}
+
 #ifdef LC_HAVE_VIPS
 /* The same arithmetic in libvips: per-row dark subtraction and gain (column
  * images replicated along the lines), log, per-line fluctuation (a row image
@@ -242,6 +256,10 @@ int main(int argc, char **argv)
                    lc_view_plane(lc_scan_view(scan, v), (lc_channel)k), (size_t)LINES * PIXELS * 2);
 
     double best_copy = 1e9, best_chain = 1e9, best_vips = 1e9, best_stage[3] = {0};
+    double best_obj = 1e9;
+    lc_chain *chain = NULL;
+    if (lc_chain_new(t, NULL, NULL, NULL, &chain, &err) != LC_OK)
+        die("chain", &err);
     unsigned sink = 0;
     for (int r = 0; r < reps; r++) {
         double t0 = now();
@@ -254,6 +272,8 @@ int main(int argc, char **argv)
         if (t2 - t1 < best_chain)
             memcpy(best_stage, stage_ms, sizeof best_stage);
         best_chain = fmin(best_chain, t2 - t1);
+        sink += run_chain_obj(chain, scan);
+        best_obj = fmin(best_obj, now() - t2);
     }
 #ifdef LC_HAVE_VIPS
     if (VIPS_INIT(argv[0]))
@@ -281,21 +301,26 @@ int main(int argc, char **argv)
     printf("image chain benchmark: %d views x %d lines x %d pixels = %.2f Mpx, best of %d "
            "(process CPU time)\n",
            VIEWS, LINES, PIXELS, npx / 1e6, reps);
-    printf("  memcpy of the raw bytes  %8.2f ms  %8.1f Mpx/s\n", best_copy * 1e3,
+    printf("  memcpy of the raw bytes                    %8.2f ms  %8.1f Mpx/s\n", best_copy * 1e3,
            npx / best_copy / 1e6);
-    printf("  lucent chain (1 thread)  %8.2f ms  %8.1f Mpx/s  (%.2fx memcpy time)\n",
-           best_chain * 1e3, npx / best_chain / 1e6, best_chain / best_copy);
+    printf("  lucent lc_chain (1 thread, buffers reused) %8.2f ms  %8.1f Mpx/s  (%.1fx memcpy "
+           "time)\n",
+           best_obj * 1e3, npx / best_obj / 1e6, best_obj / best_copy);
+    printf("  lucent separate calls (fresh buffers)      %8.2f ms  %8.1f Mpx/s\n", best_chain * 1e3,
+           npx / best_chain / 1e6);
     printf("    calibration + attenuation %.2f ms, Zeff/class/confidence %.2f ms, colour %.2f ms\n",
            best_stage[0], best_stage[1], best_stage[2]);
 #ifdef LC_HAVE_VIPS
-    printf("  libvips pipeline (1 thr) %8.2f ms  %8.1f Mpx/s  (lucent is %.2fx faster)\n",
-           best_vips * 1e3, npx / best_vips / 1e6, best_vips / best_chain);
+    printf("  libvips pipeline (1 thread)                %8.2f ms  %8.1f Mpx/s  (lc_chain is %.2fx "
+           "faster; separate calls %.2fx)\n",
+           best_vips * 1e3, npx / best_vips / 1e6, best_vips / best_obj, best_vips / best_chain);
 #else
     printf("  libvips: not built (install libvips-dev and reconfigure)\n");
 #endif
     printf("(checksum %u)\n", sink);
     free(src);
     free(dst);
+    lc_chain_free(chain);
     lc_scan_free(scan);
     lc_mattable_free(t);
     lc_matlib_free(lib);

@@ -393,6 +393,36 @@ LC_MUST_CHECK lc_status lc_render(const lc_atten *a, const lc_matmap *m,
 LC_MUST_CHECK lc_status lc_rgb_write_png(const lc_rgb *img, const char *path, lc_error *err);
 
 /* ------------------------------------------------------------------------ */
+/* The whole chain with reusable buffers                                    */
+/* ------------------------------------------------------------------------ */
+
+/* A chain object runs calibration, material map and rendering for one view
+ * after another, reusing its images (a station processing bag after bag does
+ * not fault in ~30 MB of fresh pages per view). */
+typedef struct lc_chain lc_chain;
+
+/* Creates a chain. t is borrowed and must outlive the chain; the options are
+ * copied (NULL: defaults). Caller owns *out; free with lc_chain_free(). Returns
+ * LC_OK, LC_ERR_ARG, LC_ERR_NOMEM. Not thread-safe: one chain per thread. */
+LC_MUST_CHECK lc_status lc_chain_new(const lc_mattable *t, const lc_calib_options *co,
+                                     const lc_matmap_options *mo, const lc_render_options *ro,
+                                     lc_chain **out, lc_error *err);
+
+/* Frees a chain and its images. NULL is a no-op. */
+void lc_chain_free(lc_chain *c);
+
+/* Runs the chain on view `view` of scan. The results are read with the
+ * accessors below. Returns what lc_atten_compute, lc_matmap_compute and
+ * lc_render return. After a failure the accessors return NULL. */
+LC_MUST_CHECK lc_status lc_chain_run(lc_chain *c, const lc_scan *scan, size_t view, lc_error *err);
+
+/* The results of the last successful lc_chain_run: borrowed until the next
+ * lc_chain_run or lc_chain_free; NULL before a successful run. */
+const lc_atten *lc_chain_atten(const lc_chain *c);
+const lc_matmap *lc_chain_matmap(const lc_chain *c);
+const lc_rgb *lc_chain_rgb(const lc_chain *c);
+
+/* ------------------------------------------------------------------------ */
 /* Region statistics (lucent process --probe)                               */
 /* ------------------------------------------------------------------------ */
 

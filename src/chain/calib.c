@@ -319,6 +319,26 @@ lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_opti
     if (!v)
         return lc_error_set(err, LC_ERR_ARG, "view %zu: no such view (the scan has %zu)", view,
                             lc_scan_view_count(scan));
+    lc_atten *at = NULL;
+    lc_status st = lc_atten_new(lc_view_lines(v), lc_view_pixels(v), &at, err);
+    if (st != LC_OK)
+        return st;
+    st = lc__atten_fill(scan, view, opts, at, err);
+    if (st != LC_OK) {
+        lc_atten_free(at);
+        return st;
+    }
+    *out = at;
+    return LC_OK;
+}
+
+lc_status lc__atten_fill(const lc_scan *scan, size_t view, const lc_calib_options *opts,
+                         lc_atten *at, lc_error *err)
+{
+    const lc_view *v = lc_scan_view(scan, view);
+    if (!v)
+        return lc_error_set(err, LC_ERR_ARG, "view %zu: no such view (the scan has %zu)", view,
+                            lc_scan_view_count(scan));
     lc_calib_options defo;
     if (!opts) {
         lc_calib_options_init(&defo);
@@ -327,10 +347,13 @@ lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_opti
     if (!(opts->starve_fraction > 0 && opts->starve_fraction < 1) || !(opts->starve_sigma >= 0))
         return lc_error_set(err, LC_ERR_ARG, "calibration: starvation floor out of range");
     uint32_t w = lc_view_lines(v), h = lc_view_pixels(v);
-    lc_atten *at = NULL;
-    lc_status st = lc_atten_new(w, h, &at, err);
-    if (st != LC_OK)
-        return st;
+    if (at->width != w || at->height != h)
+        return lc_error_set(err, LC_ERR_ARG, "calibration: image size differs from the view's");
+    memset(at->flags, 0, (size_t)w * h);
+    memset(at->detector, 0, h);
+    at->n_bad = at->n_ref = 0;
+    at->air_estimated = 0;
+    lc_status st = LC_OK;
 
     uint32_t nd = lc_view_ref_lines(v, LC_REF_DARK), na = lc_view_ref_lines(v, LC_REF_AIR);
     uint32_t ncols_max = w > nd ? w : nd;
@@ -455,12 +478,10 @@ lc_status lc_atten_compute(const lc_scan *scan, size_t view, const lc_calib_opti
     free(stats);
     free(cols);
     free(score);
-    *out = at;
     return LC_OK;
 fail:
     free(stats);
     free(cols);
     free(score);
-    lc_atten_free(at);
     return st;
 }

@@ -178,6 +178,40 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
     if (!t || !a || !out)
         return lc_error_set(err, LC_ERR_ARG, "lc_matmap_compute: NULL argument");
     *out = NULL;
+    lc_matmap *m = NULL;
+    lc_status st = lc__matmap_alloc(a->width, a->height, &m, err);
+    if (st == LC_OK)
+        st = lc__matmap_fill(t, a, opts, m, err);
+    if (st != LC_OK) {
+        lc_matmap_free(m);
+        return st;
+    }
+    *out = m;
+    return LC_OK;
+}
+
+lc_status lc__matmap_alloc(uint32_t w, uint32_t h, lc_matmap **out, lc_error *err)
+{
+    size_t n = (size_t)w * h;
+    lc_matmap *m = lc__calloc(1, sizeof *m);
+    if (m) {
+        m->width = w;
+        m->height = h;
+        m->zeff = lc__mallocn(n, sizeof(float));
+        m->cls = lc__mallocn(n, 1);
+        m->conf = lc__mallocn(n, 1);
+    }
+    if (!m || !m->zeff || !m->cls || !m->conf) {
+        lc_matmap_free(m);
+        return lc_error_set(err, LC_ERR_NOMEM, "material map: out of memory");
+    }
+    *out = m;
+    return LC_OK;
+}
+
+lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matmap_options *opts,
+                          lc_matmap *m, lc_error *err)
+{
     lc_matmap_options defo;
     if (!opts) {
         lc_matmap_options_init(&defo);
@@ -186,19 +220,11 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
     if (opts->smooth_radius < 0 || opts->smooth_radius > 8)
         return lc_error_set(err, LC_ERR_ARG, "material map: smooth_radius must be 0..8");
     uint32_t w = a->width, h = a->height;
-    size_t n = (size_t)w * h;
-    lc_matmap *m = lc__calloc(1, sizeof *m);
+    if (m->width != w || m->height != h)
+        return lc_error_set(err, LC_ERR_ARG, "material map: size differs from the image's");
     float *scratch = lc__mallocn((size_t)w * 3, sizeof(float));
     uint8_t *conf = lc__mallocn((size_t)CONF_NU * CONF_NR, 1);
-    if (m) {
-        m->width = w;
-        m->height = h;
-        m->zeff = lc__mallocn(n, sizeof(float));
-        m->cls = lc__mallocn(n, 1);
-        m->conf = lc__mallocn(n, 1);
-    }
-    if (!m || !scratch || !conf || !m->zeff || !m->cls || !m->conf) {
-        lc_matmap_free(m);
+    if (!scratch || !conf) {
         free(scratch);
         free(conf);
         return lc_error_set(err, LC_ERR_NOMEM, "material map: out of memory");
@@ -209,6 +235,7 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
     const float air = (float)opts->air_threshold;
     const float zm = (float)opts->zeff_mixed, zi = (float)opts->zeff_inorganic;
     const uint16_t *lut = t->lut;
+    const float umax = (float)LC__LUT_NU - 0.5f, rmax = (float)LC__LUT_NR - 0.5f;
     for (uint32_t y = 0; y < h; y++) {
         smooth_row(a->a[LC_HIGH], w, h, y, opts->smooth_radius, vs, sh);
         smooth_row(a->a[LC_LOW], w, h, y, opts->smooth_radius, vs, sl);
@@ -216,21 +243,25 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
         float *zo = m->zeff + (size_t)y * w;
         uint8_t *co = m->cls + (size_t)y * w, *cf = m->conf + (size_t)y * w;
         for (uint32_t x = 0; x < w; x++) {
+            /* Branch-free clamps (lc__clampf): air is noise around A = 0. */
             float ah = sh[x], al = sl[x];
-            float u = sqrtf(ah > 0 ? ah : 0) * inv_du + 0.5f;
-            int iu = u < (float)LC__LUT_NU ? (int)u : LC__LUT_NU - 1; /* NaN: last bin */
-            float r = al / (ah > 1e-3f ? ah : 1e-3f);
-            float fr = (r - r0) * inv_dr + 0.5f;
-            int ir = fr >= 0 && fr < (float)LC__LUT_NR ? (int)fr : fr >= 0 ? LC__LUT_NR - 1 : 0;
+            float u = sqrtf(lc__clampf(ah, 0.0f, 1e6f)) * inv_du + 0.5f;
+            int iu = (int)lc__clampf(u, 0.0f, umax);
+            float den = lc__clampf(ah, 1e-3f, 1e6f);
+            int ir = (int)lc__clampf((al / den - r0) * inv_dr + 0.5f, 0.0f, rmax);
             float z = (float)lut[iu * LC__LUT_NR + ir] * (1.0f / 256.0f);
             uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
-            uint8_t cc = conf[(iu / CONF_SU < CONF_NU ? iu / CONF_SU : CONF_NU - 1) * CONF_NR +
-                              ir / CONF_SR];
-            /* Impenetrable and air pixels, without branches. */
-            int imp = fl[x] & LC_PIX_IMPENETRABLE, isair = ah < air;
-            c = imp ? (uint8_t)LC_CLASS_IMPENETRABLE : isair ? (uint8_t)LC_CLASS_AIR : c;
-            z = (imp | isair) ? NAN : z;
-            cc = (imp | isair) ? 0 : cc;
+            uint8_t cc = conf[(iu / CONF_SU) * CONF_NR + ir / CONF_SR];
+            /* Impenetrable and air pixels, with masks rather than branches. */
+            uint32_t mimp = 0u - (uint32_t)(fl[x] & LC_PIX_IMPENETRABLE);
+            uint32_t mair = (0u - (uint32_t)(ah < air)) & ~mimp;
+            uint32_t mnone = mimp | mair;
+            c = (uint8_t)((c & ~mnone) | (LC_CLASS_IMPENETRABLE & mimp));
+            cc = (uint8_t)(cc & ~mnone);
+            uint32_t zb;
+            memcpy(&zb, &z, sizeof zb);
+            zb = (zb & ~mnone) | (0x7fc00000u & mnone); /* quiet NaN */
+            memcpy(&z, &zb, sizeof z);
             zo[x] = z;
             co[x] = c;
             cf[x] = cc;
@@ -238,7 +269,6 @@ lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a, const lc_ma
     }
     free(scratch);
     free(conf);
-    *out = m;
     return LC_OK;
 }
 

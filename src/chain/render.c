@@ -132,10 +132,27 @@ lc_status lc_render_colour(const lc_atten *a, const lc_matmap *m, double lo, dou
     if (!a || !out)
         return lc_error_set(err, LC_ERR_ARG, "lc_render_colour: NULL argument");
     *out = NULL;
+    lc_rgb *img = NULL;
+    lc_status st = lc_rgb_new(a->width, a->height, &img, err);
+    if (st == LC_OK)
+        st = lc__render_colour_into(a, m, lo, hi, show, img, err);
+    if (st != LC_OK) {
+        lc_rgb_free(img);
+        return st;
+    }
+    *out = img;
+    return LC_OK;
+}
+
+lc_status lc__render_colour_into(const lc_atten *a, const lc_matmap *m, double lo, double hi,
+                                 unsigned show, lc_rgb *img, lc_error *err)
+{
     if (!(hi > lo) || !isfinite(lo) || !isfinite(hi))
         return lc_error_set(err, LC_ERR_ARG, "render: window %g..%g is empty", lo, hi);
     if (m && (m->width != a->width || m->height != a->height))
         return lc_error_set(err, LC_ERR_ARG, "render: material map and image sizes differ");
+    if (img->width != a->width || img->height != a->height)
+        return lc_error_set(err, LC_ERR_ARG, "render: output and image sizes differ");
     uint8_t *lut = lc__mallocn((size_t)LC_CLASS_COUNT * NLEVEL, 3);
     if (!lut)
         return lc_error_set(err, LC_ERR_NOMEM, "render: out of memory");
@@ -150,31 +167,35 @@ lc_status lc_render_colour(const lc_atten *a, const lc_matmap *m, double lo, dou
                 lut[((size_t)LC_CLASS_AIR * NLEVEL + q) * 3 + k] = (uint8_t)(255.0 * b + 0.5);
         }
     }
-    lc_rgb *img = NULL;
-    lc_status st = lc_rgb_new(a->width, a->height, &img, err);
-    if (st != LC_OK) {
-        free(lut);
-        return st;
-    }
     const float scale = (float)(NLEVEL / (hi - lo)), off = (float)lo;
+    const float qmax = (float)NLEVEL - 0.5f;
     size_t n = (size_t)a->width * a->height;
     const float *restrict ah = a->a[LC_HIGH];
-    const uint8_t *restrict cls = m ? m->cls : NULL;
     const uint8_t *restrict flags = a->flags;
     uint8_t *restrict d = img->data;
-    for (size_t i = 0; i < n; i++) {
-        float f = (ah[i] - off) * scale;
-        int q = f >= 0 && f < (float)NLEVEL ? (int)f : f >= 0 ? NLEVEL - 1 : 0;
-        unsigned c =
-            cls ? cls[i] : (flags[i] & LC_PIX_IMPENETRABLE ? LC_CLASS_IMPENETRABLE : LC_CLASS_AIR);
-        c = c < LC_CLASS_COUNT ? c : 0;
-        const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)q) * 3;
-        d[3 * i] = src[0];
-        d[3 * i + 1] = src[1];
-        d[3 * i + 2] = src[2];
+    /* Branch-free clamps (lc__clampf): NaN goes to level 0. */
+    if (m) {
+        const uint8_t *restrict cls = m->cls;
+        for (size_t i = 0; i < n; i++) {
+            float f = lc__clampf((ah[i] - off) * scale, 0.0f, qmax);
+            unsigned c = cls[i];
+            c = c < LC_CLASS_COUNT ? c : 0;
+            const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)(int)f) * 3;
+            d[3 * i] = src[0];
+            d[3 * i + 1] = src[1];
+            d[3 * i + 2] = src[2];
+        }
+    } else {
+        for (size_t i = 0; i < n; i++) {
+            float f = lc__clampf((ah[i] - off) * scale, 0.0f, qmax);
+            unsigned c = (flags[i] & LC_PIX_IMPENETRABLE) ? LC_CLASS_IMPENETRABLE : LC_CLASS_AIR;
+            const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)(int)f) * 3;
+            d[3 * i] = src[0];
+            d[3 * i + 1] = src[1];
+            d[3 * i + 2] = src[2];
+        }
     }
     free(lut);
-    *out = img;
     return LC_OK;
 }
 
@@ -254,6 +275,40 @@ lc_status lc_rgb_hconcat(const lc_rgb *const *imgs, size_t n, uint32_t gap, lc_r
     return LC_OK;
 }
 
+lc_status lc__render_params(const lc_render_options *opts, double *lo, double *hi, unsigned *show,
+                            const lc_matmap **m, lc_error *err)
+{
+    *lo = 0;
+    *hi = 7.0;
+    *show = (1u << LC_CLASS_COUNT) - 1;
+    switch (opts->mode) {
+    case LC_RENDER_COLOUR:
+        break;
+    case LC_RENDER_BW:
+        *m = NULL;
+        break;
+    case LC_RENDER_ORGANIC:
+        *show = 1u << LC_CLASS_ORGANIC;
+        break;
+    case LC_RENDER_INORGANIC:
+        *show = 1u << LC_CLASS_INORGANIC;
+        break;
+    case LC_RENDER_HIGH_PEN:
+        *lo = 2.0, *hi = 9.0;
+        break;
+    case LC_RENDER_LOW_PEN:
+        *lo = 0, *hi = 2.0;
+        break;
+    default:
+        return lc_error_set(err, LC_ERR_ARG, "render: unknown mode %d", (int)opts->mode);
+    }
+    if (opts->window_hi > opts->window_lo) {
+        *lo = opts->window_lo;
+        *hi = opts->window_hi;
+    }
+    return LC_OK;
+}
+
 lc_status lc_render(const lc_atten *a, const lc_matmap *m, const lc_render_options *opts,
                     lc_rgb **out, lc_error *err)
 {
@@ -265,34 +320,12 @@ lc_status lc_render(const lc_atten *a, const lc_matmap *m, const lc_render_optio
         lc_render_options_init(&defo);
         opts = &defo;
     }
-    double lo = 0, hi = 7.0;
-    unsigned all = (1u << LC_CLASS_COUNT) - 1, show = all;
+    double lo, hi;
+    unsigned show;
     const lc_matmap *mm = m;
-    switch (opts->mode) {
-    case LC_RENDER_COLOUR:
-        break;
-    case LC_RENDER_BW:
-        mm = NULL;
-        break;
-    case LC_RENDER_ORGANIC:
-        show = 1u << LC_CLASS_ORGANIC;
-        break;
-    case LC_RENDER_INORGANIC:
-        show = 1u << LC_CLASS_INORGANIC;
-        break;
-    case LC_RENDER_HIGH_PEN:
-        lo = 2.0, hi = 9.0;
-        break;
-    case LC_RENDER_LOW_PEN:
-        lo = 0, hi = 2.0;
-        break;
-    default:
-        return lc_error_set(err, LC_ERR_ARG, "render: unknown mode %d", (int)opts->mode);
-    }
-    if (opts->window_hi > opts->window_lo) {
-        lo = opts->window_lo;
-        hi = opts->window_hi;
-    }
+    lc_status st0 = lc__render_params(opts, &lo, &hi, &show, &mm, err);
+    if (st0 != LC_OK)
+        return st0;
     lc_rgb *img = NULL, *tmp = NULL;
     lc_status st = lc_render_colour(a, mm, lo, hi, show, &img, err);
     if (st == LC_OK && opts->edge > 0) {

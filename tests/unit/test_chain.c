@@ -619,6 +619,59 @@ static void test_confidence(void **state)
     assert_true(conf[0][2] < conf[0][0]);
 }
 
+/* lc_chain gives exactly what the separate calls give, across views of
+ * different sizes (buffers reused or reallocated), and nothing after a
+ * failure. */
+static void test_chain_object(void **state)
+{
+    (void)state;
+    lc_chain_model cm;
+    lc_chain_model_init(&cm);
+    lc_synth_region rg[2] = {{0, {10, 10, 40, 40}, 1, {mat("water")}, {8.0}},
+                             {1, {20, 20, 60, 50}, 1, {mat("aluminium")}, {3.0}}};
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    lc_scan *scan = NULL, *small = NULL;
+    lc_error err;
+    assert_int_equal(lc_synth_scan(&cm, 2, 80, 64, rg, 2, &so, &scan, &err), LC_OK);
+    assert_int_equal(lc_synth_scan(&cm, 1, 50, 40, rg, 1, &so, &small, &err), LC_OK);
+    lc_render_options ro;
+    lc_render_options_init(&ro);
+    ro.mode = LC_RENDER_ORGANIC;
+    ro.negative = 1;
+    lc_chain *c = NULL;
+    assert_int_equal(lc_chain_new(table_kit, NULL, NULL, &ro, &c, &err), LC_OK);
+    assert_null(lc_chain_rgb(c));
+    const lc_scan *scans[3] = {scan, scan, small};
+    const size_t views[3] = {0, 1, 0};
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(lc_chain_run(c, scans[i], views[i], &err), LC_OK);
+        lc_atten *a = NULL;
+        lc_matmap *m = NULL;
+        lc_rgb *img = NULL;
+        assert_int_equal(lc_atten_compute(scans[i], views[i], NULL, &a, &err), LC_OK);
+        assert_int_equal(lc_matmap_compute(table_kit, a, NULL, &m, &err), LC_OK);
+        assert_int_equal(lc_render(a, m, &ro, &img, &err), LC_OK);
+        size_t n = (size_t)a->width * a->height;
+        assert_int_equal(lc_chain_atten(c)->width, a->width);
+        assert_memory_equal(lc_chain_atten(c)->a[LC_LOW], a->a[LC_LOW], n * sizeof(float));
+        assert_memory_equal(lc_chain_atten(c)->flags, a->flags, n);
+        assert_memory_equal(lc_chain_matmap(c)->cls, m->cls, n);
+        assert_memory_equal(lc_chain_matmap(c)->conf, m->conf, n);
+        assert_memory_equal(lc_chain_rgb(c)->data, img->data, n * 3);
+        lc_rgb_free(img);
+        lc_matmap_free(m);
+        lc_atten_free(a);
+    }
+    assert_int_equal(lc_chain_run(c, scan, 5, &err), LC_ERR_ARG);
+    assert_null(lc_chain_rgb(c));
+    assert_null(lc_chain_atten(c));
+    lc_chain_free(c);
+    lc_chain_free(NULL);
+    lc_scan_free(small);
+    lc_scan_free(scan);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +685,7 @@ int main(void)
         cmocka_unit_test(test_shipped_table),
         cmocka_unit_test(test_render),
         cmocka_unit_test(test_confidence),
+        cmocka_unit_test(test_chain_object),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
