@@ -211,7 +211,7 @@ static int run(int argc, char **argv)
             lc_matmap_compute(table, at[v], NULL, &mm[v], &err) != LC_OK ||
             lc_render(at[v], mm[v], &ro, &imgs[v], &err) != LC_OK) {
             cli_progress_done();
-            lc_error_prefix(&err, "%s: view %zu: ", dir, v);
+            lc_error_prefix(&err, "%s: ", dir);
             rc = cli_fail(cmd, &err);
             goto done;
         }

@@ -422,6 +422,18 @@ lc_status lc__atten_fill(const lc_scan *scan, size_t view, const lc_calib_option
                 goto fail;
         }
     }
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        uint32_t live = 0;
+        for (uint32_t y = 0; y < h; y++)
+            live += am[k][y] - dm[k][y] > 0;
+        if (live == 0) {
+            st = lc_error_set(err, LC_ERR_FORMAT,
+                              "view %zu: the %s-energy channel has no signal above dark in any "
+                              "detector pixel (a single-energy dump?)",
+                              view, lc_channel_name((lc_channel)k));
+            goto fail;
+        }
+    }
     uint32_t ngood = 0;
     for (uint32_t y = 0; y < h; y++) {
         if (at->detector[y] & (LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY))
