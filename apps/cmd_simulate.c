@@ -6,7 +6,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "commands.h"
 
@@ -119,6 +119,7 @@ static int run(int argc, char **argv)
     }
     lc_scan_info *info = lc_scan_info_mut(scan);
     snprintf(info->scan_id, sizeof info->scan_id, "SIM-%ld", seed);
+    info->acquired_unix_us = (int64_t)time(NULL) * 1000000;
     if (lc_dicos_write_scan(scan, out_dir, &err) != LC_OK) {
         rc = cli_fail(cmd, &err);
         goto done;

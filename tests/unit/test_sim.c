@@ -708,6 +708,31 @@ static void test_reproducible_threads_threat(void **state)
     assert_string_equal(lc_view_get_info(lc_scan_view(a, 0))->label, "bottom");
     assert_string_equal(lc_view_get_info(lc_scan_view(a, 1))->label, "side");
     assert_int_equal(lc_view_ref_lines(lc_scan_view(a, 0), LC_REF_AIR), 16);
+    /* Detector defects: a dead pixel reads its dark level in air, a hot one
+     * sits near full scale even in the dark; the rest read air well above
+     * dark and below saturation. */
+    for (size_t v = 0; v < 2; v++) {
+        lc_view *view = lc_scan_view(a, v);
+        const uint16_t *air = lc_view_ref(view, LC_REF_AIR, LC_HIGH);
+        const uint16_t *dark = lc_view_ref(view, LC_REF_DARK, LC_HIGH);
+        int dead = 0, hot = 0, normal = 0;
+        for (uint32_t p = 0; p < lc_view_pixels(view); p++) {
+            double am = 0, dm = 0;
+            for (int l = 0; l < 16; l++) {
+                am += air[p * 16 + (uint32_t)l] / 16.0;
+                dm += dark[p * 16 + (uint32_t)l] / 16.0;
+            }
+            if (dm > 50000)
+                hot++;
+            else if (am - dm < 50)
+                dead++;
+            else if (am > 5000 && am < 0.9 * 65535)
+                normal++;
+        }
+        assert_true(dead >= 1 && dead <= 2);
+        assert_int_equal(hot, 1);
+        assert_int_equal(normal + dead + hot, (int)lc_view_pixels(view));
+    }
     lc_scan_free(a);
     lc_scan_free(b);
     lc_scan_free(c);
@@ -853,6 +878,25 @@ static void test_labels_json(void **state)
     lc_scene_free(s);
 }
 
+static void test_too_long(void **state)
+{
+    (void)state;
+    /* 200 m of bag at 1.6 mm per line needs more than 65535 lines. */
+    lc_scene *s = parse("{\"lucent_scene\":1,\"objects\":[{\"shape\":\"sphere\",\"radius\":5,"
+                        "\"position\":[0,0,50],\"material\":\"water\"},{\"shape\":\"sphere\","
+                        "\"radius\":5,\"position\":[200000,0,50],\"material\":\"water\"}]}",
+                        LC_OK, NULL);
+    lc_scanner *sc = NULL;
+    assert_int_equal(lc_scanner_new(&sc, NULL), LC_OK);
+    lc_scan *scan = NULL;
+    lc_error err;
+    assert_int_equal(lc_simulate(s, sc, NULL, &scan, NULL, &err), LC_ERR_LIMIT);
+    assert_non_null(strstr(err.msg, "lines"));
+    assert_null(scan);
+    lc_scanner_free(sc);
+    lc_scene_free(s);
+}
+
 static void test_scanner_file(void **state)
 {
     (void)state;
@@ -927,6 +971,7 @@ int main(void)
         cmocka_unit_test(test_reproducible_threads_threat),
         cmocka_unit_test(test_noise_statistics),
         cmocka_unit_test(test_labels_json),
+        cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_scanner_file),
         cmocka_unit_test(test_rng),
     };
