@@ -16,6 +16,7 @@ extern const cli_command cmd_info;
 extern const cli_command cmd_simulate;
 extern const cli_command cmd_corpus;
 extern const cli_command cmd_analyze;
+extern const cli_command cmd_eval;
 extern const cli_command cmd_calibrate;
 extern const cli_command cmd_process;
 extern const cli_command cmd_keys;

@@ -13,6 +13,7 @@ static const cli_command *const commands[] = {
     &cmd_simulate,
     &cmd_corpus,
     &cmd_analyze,
+    &cmd_eval,
     &cmd_calibrate,
     &cmd_process,
     &cmd_spectrum,

@@ -126,6 +126,89 @@ LC_MUST_CHECK lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atte
  * listed. Caller owns *out (free()). */
 LC_MUST_CHECK lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err);
 
+/* ------------------------------------------------------------------------ */
+/* Evaluation                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Difficulty levels of the corpus (lucent/corpus.h). */
+#define LC_ATR_DIFFICULTIES 3 /* 0 easy, 1 medium, 2 hard */
+
+/* Ground truth of one threat: class, difficulty, mass and its box in each
+ * view (from the simulator's labels: the union of its parts' boxes). */
+typedef struct lc_atr_truth {
+    lc_atr_class cls;
+    int difficulty; /* 0..LC_ATR_DIFFICULTIES-1 */
+    double mass_g;
+    char kind[32];
+    int has_box[2];     /* views 0 and 1 */
+    uint32_t box[2][4]; /* x0, y0 inclusive; x1, y1 exclusive */
+} lc_atr_truth;
+
+/* One analysed bag for the metrics: its threats and every alarm (normally
+ * from an analysis at sensitivity 1, so that thresholds can be swept). */
+typedef struct lc_atr_eval_bag {
+    size_t n_truth;
+    lc_atr_truth truth[4];
+    size_t n_alarms;
+    const lc_atr_alarm *alarms; /* borrowed */
+} lc_atr_eval_bag;
+
+/* A detection (issue 5): an alarm of the threat's class whose box overlaps
+ * the threat's box in the same view with an intersection over union of at
+ * least 0.1. Returns 1 or 0. */
+int lc_atr_alarm_detects(const lc_atr_alarm *a, const lc_atr_truth *t);
+
+/* Metrics at one operating point. */
+typedef struct lc_atr_metrics {
+    double threshold[LC_ATR_CLASSES]; /* an alarm counts when score >= threshold */
+    size_t bags;
+    size_t clean;                                    /* bags without a threat */
+    size_t clean_alarmed;                            /* ... of which with at least one alarm */
+    size_t alarmed;                                  /* bags with at least one alarm */
+    size_t false_alarms;                             /* alarms (all bags) that detect no threat */
+    size_t n[LC_ATR_CLASSES][LC_ATR_DIFFICULTIES];   /* threats */
+    size_t hit[LC_ATR_CLASSES][LC_ATR_DIFFICULTIES]; /* ... detected */
+    size_t n_expl300, hit_expl300;                   /* explosives of 300 g or more */
+} lc_atr_metrics;
+
+/* Computes the metrics of bags at the given per-class thresholds. */
+void lc_atr_eval_metrics(const lc_atr_eval_bag *bags, size_t n, const double threshold[3],
+                         lc_atr_metrics *m);
+
+/* Options of lc_atr_eval_run. Initialise with lc_atr_eval_options_init(). */
+typedef struct lc_atr_eval_options {
+    lc_atr_options atr;      /* the operating point: thresholds 1 - sensitivity */
+    int threads;             /* simulation threads (0 = all cores) */
+    int resimulate;          /* 1: simulate even when a scan folder exists */
+    size_t limit;            /* evaluate only the first `limit` bags (0 = all) */
+    lc_progress_fn progress; /* may be NULL */
+    void *progress_user;
+} lc_atr_eval_options;
+
+/* Fills o with defaults (sensitivity 0.5, all cores, reuse scans). */
+void lc_atr_eval_options_init(lc_atr_eval_options *o);
+
+/* Evaluates the corpus in dir (written by lc_corpus_write: truth.json and
+ * the scene files). Bag i is simulated with seed i + 1 into
+ * dir/scans/<name>/ (DICOS and labels.json) unless that folder already holds
+ * a scan; then analysed at sensitivity 1. Writes into dir/eval/:
+ *   results.csv  one row per bag: threat class, kind, difficulty, mass, best
+ *                score of a detecting alarm, best score of any alarm
+ *   roc.csv      for thresholds 0..1: false-alarm rate on clean bags,
+ *                detection rates per class, explosives >= 300 g, all threats
+ *   roc.png      the ROC curves (x: false-alarm rate, y: detection rate;
+ *                orange explosives >= 300 g, blue weapons, black dense, grey
+ *                all; the square marks the operating point)
+ *   summary.json the metrics at the operating point and the timings
+ * *m receives the metrics at the operating point; *summary (caller owns,
+ * free()) a human-readable report; either may be NULL. Returns LC_OK,
+ * LC_ERR_ARG, LC_ERR_IO, LC_ERR_FORMAT (truth or labels malformed: the
+ * message names the file and field), LC_ERR_NOT_FOUND, LC_ERR_NOMEM, or what
+ * the simulator returns. */
+LC_MUST_CHECK lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir,
+                                        const lc_atr_eval_options *o, lc_atr_metrics *m,
+                                        char **summary, lc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -52,4 +52,27 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
 /* The class scores of one candidate from its features (and its pair's). */
 void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair);
 
+/* Most parts of one threat in truth.json (lucent/corpus.h's LC_CORPUS_MAX_PARTS). */
+#define LC_CORPUS_EVAL_PARTS 8
+
+/* One bag of a corpus being evaluated: truth.json's record, the boxes from
+ * labels.json and the analysis result (owned). */
+typedef struct lc__atr_ebag {
+    char name[64];
+    char scene[128];
+    size_t n_threats;
+    struct {
+        lc_atr_truth t;
+        size_t n_parts;
+        char parts[LC_CORPUS_EVAL_PARTS][64];
+    } th[4];
+    lc_atr_result *res;
+} lc__atr_ebag;
+
+/* Parses the bytes of a truth.json (lc_corpus_write) into *out (caller
+ * frees with free(); n_out bags). path labels the messages. Malformed input
+ * is LC_ERR_FORMAT or LC_ERR_LIMIT naming the field; never a crash. */
+lc_status lc__atr_parse_truth(const char *path, const char *text, size_t len, lc__atr_ebag **out,
+                              size_t *n_out, lc_error *err);
+
 #endif

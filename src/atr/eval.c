@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * eval.c: the evaluation bench (lucent/atr.h, "Evaluation"). Reads a corpus
+ * (truth.json of lc_corpus_write), simulates or reuses each bag's scan,
+ * analyses it at sensitivity 1 so that every candidate alarm and its score is
+ * kept, and sweeps the threshold to get detection and false-alarm rates per
+ * class and difficulty, written as CSV, a PNG plot and a JSON summary. The
+ * metrics arithmetic (lc_atr_eval_metrics) is separate so that tests can
+ * check it on hand-made cases.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "atr/atr_int.h"
+#include "lucent/dicos.h"
+#include "lucent/sim.h"
+#include "util/util.h"
+
+/* ------------------------------------------------------------------------ */
+/* Metrics                                                                  */
+/* ------------------------------------------------------------------------ */
+
+static double iou(const uint32_t *a, const uint32_t *b)
+{
+    double ix = fmin(a[2], b[2]) - fmax(a[0], b[0]);
+    double iy = fmin(a[3], b[3]) - fmax(a[1], b[1]);
+    if (ix <= 0 || iy <= 0)
+        return 0;
+    double aa = ((double)a[2] - a[0]) * ((double)a[3] - a[1]);
+    double ab = ((double)b[2] - b[0]) * ((double)b[3] - b[1]);
+    double u = aa + ab - ix * iy;
+    return u > 0 ? ix * iy / u : 0;
+}
+
+int lc_atr_alarm_detects(const lc_atr_alarm *a, const lc_atr_truth *t)
+{
+    if (!a || !t || a->cls != t->cls || a->view >= 2 || !t->has_box[a->view])
+        return 0;
+    return iou(a->bbox, t->box[a->view]) >= 0.1;
+}
+
+void lc_atr_eval_metrics(const lc_atr_eval_bag *bags, size_t n, const double threshold[3],
+                         lc_atr_metrics *m)
+{
+    if (!m)
+        return;
+    memset(m, 0, sizeof *m);
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        m->threshold[c] = threshold ? threshold[c] : 0.5;
+    for (size_t i = 0; bags && i < n; i++) {
+        const lc_atr_eval_bag *b = &bags[i];
+        m->bags++;
+        int any = 0;
+        for (size_t k = 0; k < b->n_alarms; k++) {
+            const lc_atr_alarm *a = &b->alarms[k];
+            if ((int)a->cls < 0 || a->cls >= LC_ATR_CLASSES || a->score < m->threshold[a->cls])
+                continue;
+            any = 1;
+            int det = 0;
+            for (size_t j = 0; j < b->n_truth && !det; j++)
+                det = lc_atr_alarm_detects(a, &b->truth[j]);
+            if (!det)
+                m->false_alarms++;
+        }
+        if (b->n_truth == 0) {
+            m->clean++;
+            m->clean_alarmed += (size_t)any;
+        }
+        m->alarmed += (size_t)any;
+        for (size_t j = 0; j < b->n_truth; j++) {
+            const lc_atr_truth *t = &b->truth[j];
+            if ((int)t->cls < 0 || t->cls >= LC_ATR_CLASSES)
+                continue;
+            int d = t->difficulty < 0                      ? 0
+                    : t->difficulty >= LC_ATR_DIFFICULTIES ? LC_ATR_DIFFICULTIES - 1
+                                                           : t->difficulty;
+            int det = 0;
+            for (size_t k = 0; k < b->n_alarms && !det; k++)
+                det = b->alarms[k].score >= m->threshold[t->cls] &&
+                      lc_atr_alarm_detects(&b->alarms[k], t);
+            m->n[t->cls][d]++;
+            m->hit[t->cls][d] += (size_t)det;
+            if (t->cls == LC_ATR_EXPLOSIVE && t->mass_g >= 300) {
+                m->n_expl300++;
+                m->hit_expl300 += (size_t)det;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reading the corpus                                                       */
+/* ------------------------------------------------------------------------ */
+
+typedef lc__atr_ebag ebag;
+
+static lc_status read_json(const char *path, json_t **out, lc_error *err)
+{
+    *out = NULL;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    lc_status st = lc__read_file(path, 64u << 20, &buf, &len, err);
+    if (st != LC_OK)
+        return st;
+    json_error_t je;
+    json_t *j = json_loadb((const char *)buf, len, 0, &je);
+    free(buf);
+    if (!j)
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: line %d column %d: %s", path, je.line,
+                            je.column, je.text);
+    *out = j;
+    return LC_OK;
+}
+
+static int difficulty_of(const char *s)
+{
+    if (strcmp(s, "easy") == 0)
+        return 0;
+    if (strcmp(s, "medium") == 0)
+        return 1;
+    if (strcmp(s, "hard") == 0)
+        return 2;
+    return -1;
+}
+
+lc_status lc__atr_parse_truth(const char *path, const char *text, size_t len, ebag **out,
+                              size_t *n_out, lc_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    json_error_t je;
+    json_t *root = json_loadb(text, len, 0, &je);
+    if (!root)
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: line %d column %d: %s", path, je.line,
+                            je.column, je.text);
+    lc_status st = LC_OK;
+    json_t *bags = json_object_get(root, "bags");
+    json_t *ver = json_object_get(root, "lucent_corpus");
+    if (!json_is_object(root) || !json_is_integer(ver) || json_integer_value(ver) != 1) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: lucent_corpus: must be 1", path);
+    }
+    if (!json_is_array(bags) || json_array_size(bags) > 1000000) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: bags: must be an array", path);
+    }
+    size_t n = json_array_size(bags);
+    ebag *eb = lc__calloc(n ? n : 1, sizeof *eb);
+    if (!eb) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+    }
+    for (size_t i = 0; i < n && st == LC_OK; i++) {
+        json_t *b = json_array_get(bags, i);
+        json_t *name = json_object_get(b, "name"), *scene = json_object_get(b, "scene");
+        json_t *ths = json_object_get(b, "threats");
+        if (!json_is_string(name) || !json_is_string(scene) || !json_is_array(ths) ||
+            strlen(json_string_value(name)) >= sizeof eb[i].name ||
+            strlen(json_string_value(scene)) >= sizeof eb[i].scene ||
+            strchr(json_string_value(name), '/') || strchr(json_string_value(scene), '/') ||
+            json_string_value(name)[0] == '.' || json_string_value(name)[0] == '\0') {
+            st =
+                lc_error_set(err, LC_ERR_FORMAT,
+                             "%s: bags[%zu]: needs a plain 'name', 'scene' and 'threats'", path, i);
+            break;
+        }
+        lc__strlcpy(eb[i].name, json_string_value(name), sizeof eb[i].name);
+        lc__strlcpy(eb[i].scene, json_string_value(scene), sizeof eb[i].scene);
+        if (json_array_size(ths) > 4) {
+            st = lc_error_set(err, LC_ERR_LIMIT, "%s: bags[%zu].threats: at most 4", path, i);
+            break;
+        }
+        for (size_t k = 0; k < json_array_size(ths); k++) {
+            json_t *t = json_array_get(ths, k);
+            json_t *cls = json_object_get(t, "class"), *diff = json_object_get(t, "difficulty");
+            json_t *mass = json_object_get(t, "mass_g"), *parts = json_object_get(t, "parts");
+            json_t *kind = json_object_get(t, "kind");
+            lc_atr_class c;
+            if (!json_is_string(cls) || lc_atr_class_parse(json_string_value(cls), &c) != 0 ||
+                !json_is_string(diff) || difficulty_of(json_string_value(diff)) < 0 ||
+                !json_is_number(mass) || !json_is_array(parts) ||
+                json_array_size(parts) > LC_CORPUS_EVAL_PARTS) {
+                st = lc_error_set(err, LC_ERR_FORMAT,
+                                  "%s: bags[%zu].threats[%zu]: needs class, difficulty, mass_g "
+                                  "and parts (at most %d)",
+                                  path, i, k, LC_CORPUS_EVAL_PARTS);
+                break;
+            }
+            eb[i].th[k].t.cls = c;
+            eb[i].th[k].t.difficulty = difficulty_of(json_string_value(diff));
+            eb[i].th[k].t.mass_g = json_number_value(mass);
+            if (json_is_string(kind))
+                lc__strlcpy(eb[i].th[k].t.kind, json_string_value(kind), sizeof eb[i].th[k].t.kind);
+            for (size_t p = 0; p < json_array_size(parts); p++) {
+                json_t *pj = json_array_get(parts, p);
+                if (!json_is_string(pj) || strlen(json_string_value(pj)) >= 64) {
+                    st = lc_error_set(err, LC_ERR_FORMAT,
+                                      "%s: bags[%zu].threats[%zu].parts[%zu]: must be a short "
+                                      "string",
+                                      path, i, k, p);
+                    break;
+                }
+                lc__strlcpy(eb[i].th[k].parts[p], json_string_value(pj), 64);
+                eb[i].th[k].n_parts++;
+            }
+            eb[i].n_threats++;
+            if (st != LC_OK)
+                break;
+        }
+    }
+    json_decref(root);
+    if (st != LC_OK) {
+        free(eb);
+        return st;
+    }
+    *out = eb;
+    *n_out = n;
+    return LC_OK;
+}
+
+/* Fills the threats' boxes from the simulator's labels.json. */
+static lc_status read_boxes(const char *path, ebag *b, lc_error *err)
+{
+    json_t *root = NULL;
+    lc_status st = read_json(path, &root, err);
+    if (st != LC_OK)
+        return st;
+    json_t *objs = json_object_get(root, "objects");
+    if (!json_is_array(objs)) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_FORMAT, "%s: objects: must be an array", path);
+    }
+    for (size_t k = 0; k < b->n_threats; k++) {
+        lc_atr_truth *t = &b->th[k].t;
+        t->has_box[0] = t->has_box[1] = 0;
+        for (size_t i = 0; i < json_array_size(objs); i++) {
+            json_t *o = json_array_get(objs, i);
+            json_t *id = json_object_get(o, "id"), *views = json_object_get(o, "views");
+            if (!json_is_string(id) || !json_is_array(views))
+                continue;
+            int mine = 0;
+            for (size_t p = 0; p < b->th[k].n_parts && !mine; p++)
+                mine = strcmp(b->th[k].parts[p], json_string_value(id)) == 0;
+            if (!mine)
+                continue;
+            for (size_t v = 0; v < json_array_size(views); v++) {
+                json_t *vj = json_array_get(views, v);
+                json_t *vi = json_object_get(vj, "view"), *bb = json_object_get(vj, "bbox");
+                if (!json_is_integer(vi) || !json_is_array(bb) || json_array_size(bb) != 4)
+                    continue;
+                json_int_t view = json_integer_value(vi);
+                if (view < 0 || view > 1)
+                    continue;
+                uint32_t box[4];
+                int ok = 1;
+                for (int c = 0; c < 4; c++) {
+                    json_t *e = json_array_get(bb, (size_t)c);
+                    if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+                        json_integer_value(e) > 1000000)
+                        ok = 0;
+                    else
+                        box[c] = (uint32_t)json_integer_value(e);
+                }
+                if (!ok)
+                    continue;
+                uint32_t *tb = t->box[view];
+                if (!t->has_box[view]) {
+                    memcpy(tb, box, sizeof box);
+                    t->has_box[view] = 1;
+                } else {
+                    tb[0] = box[0] < tb[0] ? box[0] : tb[0];
+                    tb[1] = box[1] < tb[1] ? box[1] : tb[1];
+                    tb[2] = box[2] > tb[2] ? box[2] : tb[2];
+                    tb[3] = box[3] > tb[3] ? box[3] : tb[3];
+                }
+            }
+        }
+    }
+    json_decref(root);
+    return LC_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The ROC plot                                                             */
+/* ------------------------------------------------------------------------ */
+
+static void put(lc_rgb *img, int x, int y, const uint8_t c[3])
+{
+    if (x < 0 || y < 0 || (uint32_t)x >= img->width || (uint32_t)y >= img->height)
+        return;
+    uint8_t *p = img->data + ((size_t)y * img->width + (size_t)x) * 3;
+    p[0] = c[0], p[1] = c[1], p[2] = c[2];
+}
+
+static void line(lc_rgb *img, double x0, double y0, double x1, double y1, const uint8_t c[3],
+                 int thick)
+{
+    int steps = (int)(fmax(fabs(x1 - x0), fabs(y1 - y0)) + 1);
+    for (int s = 0; s <= steps; s++) {
+        double f = (double)s / steps;
+        int x = (int)lround(x0 + f * (x1 - x0)), y = (int)lround(y0 + f * (y1 - y0));
+        for (int dy = -thick / 2; dy <= thick / 2; dy++)
+            for (int dx = -thick / 2; dx <= thick / 2; dx++)
+                put(img, x + dx, y + dy, c);
+    }
+}
+
+#define PW     520
+#define PH     520
+#define MARGIN 40
+#define NT     101
+
+static lc_status write_roc_png(const char *path, const double *fa, const double (*det)[4],
+                               double op_fa, const double op_det[4], lc_error *err)
+{
+    lc_rgb *img = NULL;
+    lc_status st = lc_rgb_new(PW, PH, &img, err);
+    if (st != LC_OK)
+        return st;
+    memset(img->data, 255, (size_t)PW * PH * 3);
+    const uint8_t grid[3] = {225, 225, 225}, axis[3] = {0, 0, 0};
+    const uint8_t col[4][3] = {{230, 120, 0}, {30, 80, 220}, {20, 20, 20}, {150, 150, 150}};
+    double side = PW - 2 * MARGIN;
+#define PX(f) (MARGIN + (f)*side)
+#define PY(d) (PH - MARGIN - (d)*side)
+    for (int k = 0; k <= 10; k++) {
+        line(img, PX(k / 10.0), PY(0), PX(k / 10.0), PY(1), grid, 1);
+        line(img, PX(0), PY(k / 10.0), PX(1), PY(k / 10.0), grid, 1);
+    }
+    line(img, PX(0), PY(0), PX(1), PY(0), axis, 2);
+    line(img, PX(0), PY(0), PX(0), PY(1), axis, 2);
+    for (int c = 3; c >= 0; c--)
+        for (int i = 0; i + 1 < NT; i++)
+            line(img, PX(fa[i]), PY(det[i][c]), PX(fa[i + 1]), PY(det[i + 1][c]), col[c],
+                 c == 3 ? 1 : 3);
+    for (int c = 0; c < 3; c++)
+        for (int dy = -5; dy <= 5; dy++)
+            for (int dx = -5; dx <= 5; dx++)
+                if (abs(dx) == 5 || abs(dy) == 5)
+                    put(img, (int)PX(op_fa) + dx, (int)PY(op_det[c]) + dy, col[c]);
+#undef PX
+#undef PY
+    st = lc_rgb_write_png(img, path, err);
+    lc_rgb_free(img);
+    return st;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The run                                                                  */
+/* ------------------------------------------------------------------------ */
+
+void lc_atr_eval_options_init(lc_atr_eval_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    lc_atr_options_init(&o->atr);
+}
+
+static int exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static double rate(size_t a, size_t b)
+{
+    return b ? (double)a / (double)b : NAN;
+}
+
+static void class_rates(const lc_atr_metrics *m, double out[4])
+{
+    for (int c = 0; c < LC_ATR_CLASSES; c++) {
+        size_t n = 0, h = 0;
+        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
+            n += m->n[c][d], h += m->hit[c][d];
+        out[c] = rate(h, n);
+    }
+    out[LC_ATR_EXPLOSIVE] = rate(m->hit_expl300, m->n_expl300);
+    size_t n = 0, h = 0;
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
+            n += m->n[c][d], h += m->hit[c][d];
+    out[3] = rate(h, n);
+}
+
+static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, ...) LC_PRINTF(4, 5);
+
+static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(*buf ? *buf + *len : NULL, *buf ? *cap - *len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return LC_ERR_FORMAT;
+        if (*buf && *len + (size_t)n < *cap) {
+            *len += (size_t)n;
+            return LC_OK;
+        }
+        size_t nc = (*cap ? *cap * 2 : 4096) + (size_t)n;
+        char *p = realloc(*buf, nc);
+        if (!p)
+            return LC_ERR_NOMEM;
+        *buf = p;
+        *cap = nc;
+    }
+}
+
+static const char *const diff_names[LC_ATR_DIFFICULTIES] = {"easy", "medium", "hard"};
+
+lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_eval_options *opts,
+                          lc_atr_metrics *m_out, char **summary, lc_error *err)
+{
+    if (summary)
+        *summary = NULL;
+    if (!t || !dir)
+        return lc_error_set(err, LC_ERR_ARG, "lc_atr_eval_run: NULL argument");
+    lc_atr_eval_options o;
+    if (opts)
+        o = *opts;
+    else
+        lc_atr_eval_options_init(&o);
+    char path[4096], sub[4096];
+    if (!lc__path_join(path, sizeof path, dir, "truth.json"))
+        return lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+    unsigned char *text = NULL;
+    size_t len = 0;
+    lc_status st = lc__read_file(path, 256u << 20, &text, &len, err);
+    if (st != LC_OK)
+        return st;
+    ebag *bags = NULL;
+    size_t n = 0;
+    st = lc__atr_parse_truth(path, (const char *)text, len, &bags, &n, err);
+    free(text);
+    if (st != LC_OK)
+        return st;
+    if (o.limit && o.limit < n)
+        n = o.limit;
+    lc_scanner *sc = NULL;
+    lc_atr_eval_bag *eb = lc__calloc(n ? n : 1, sizeof *eb);
+    double *fa = lc__calloc(NT, sizeof(double));
+    double(*det)[4] = lc__calloc(NT, sizeof *det);
+    char *sum = NULL;
+    size_t slen = 0, scap = 0;
+    double t_analysis = 0;
+    if (!eb || !fa || !det) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+        goto done;
+    }
+    if ((st = lc_scanner_new(&sc, err)) != LC_OK)
+        goto done;
+    lc_atr_options all = o.atr;
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        all.sensitivity[c] = 1.0;
+    for (size_t i = 0; i < n && st == LC_OK; i++) {
+        ebag *b = &bags[i];
+        char scans[4096];
+        if (!lc__path_join(scans, sizeof scans, dir, "scans") ||
+            !lc__path_join(sub, sizeof sub, scans, b->name)) {
+            st = lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+            break;
+        }
+        char labels[4096];
+        if (!lc__path_join(labels, sizeof labels, sub, "labels.json")) {
+            st = lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+            break;
+        }
+        lc_scan *scan = NULL;
+        if (o.resimulate || !exists(labels)) {
+            char scene_path[4096];
+            lc_scene *scene = NULL;
+            lc_sim_labels *lab = NULL;
+            if (!lc__path_join(scene_path, sizeof scene_path, dir, b->scene)) {
+                st = lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+                break;
+            }
+            lc_sim_options so;
+            lc_sim_options_init(&so);
+            so.seed = (uint64_t)i + 1;
+            so.threads = o.threads;
+            st = lc_scene_load(scene_path, &scene, err);
+            if (st == LC_OK)
+                st = lc_simulate(scene, sc, &so, &scan, &lab, err);
+            if (st == LC_OK)
+                st = lc__mkdir_p(sub, err);
+            if (st == LC_OK)
+                st = lc_dicos_write_scan(scan, sub, err);
+            if (st == LC_OK)
+                st = lc_sim_labels_write(lab, labels, err);
+            lc_sim_labels_free(lab);
+            lc_scene_free(scene);
+        } else {
+            st = lc_dicos_read_scan(sub, &scan, err);
+        }
+        if (st == LC_OK)
+            st = read_boxes(labels, b, err);
+        if (st == LC_OK)
+            st = lc_atr_analyze(t, scan, &all, &b->res, err);
+        lc_scan_free(scan);
+        if (st != LC_OK) {
+            lc_error_prefix(err, "%s: ", b->name);
+            break;
+        }
+        t_analysis += b->res->seconds;
+        eb[i].n_truth = b->n_threats;
+        for (size_t k = 0; k < b->n_threats; k++)
+            eb[i].truth[k] = b->th[k].t;
+        eb[i].n_alarms = b->res->n;
+        eb[i].alarms = b->res->alarms;
+        if (o.progress)
+            o.progress(o.progress_user, (double)(i + 1) / (double)n);
+    }
+    if (st != LC_OK)
+        goto done;
+
+    /* outputs */
+    char outdir[4096];
+    if (!lc__path_join(outdir, sizeof outdir, dir, "eval")) {
+        st = lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+        goto done;
+    }
+    if ((st = lc__mkdir_p(outdir, err)) != LC_OK)
+        goto done;
+    double thr_op[3];
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        thr_op[c] = 1.0 - o.atr.sensitivity[c];
+    lc_atr_metrics mop;
+    lc_atr_eval_metrics(eb, n, thr_op, &mop);
+    if (m_out)
+        *m_out = mop;
+
+    /* results.csv */
+    char *csv = NULL;
+    size_t clen = 0, ccap = 0;
+    lc_status ast = append(&csv, &clen, &ccap,
+                           "bag,class,kind,difficulty,mass_g,detect_score,max_score,"
+                           "detected,alarmed,seconds\n");
+    for (size_t i = 0; i < n && ast == LC_OK; i++) {
+        double best_det = 0, best_any = 0;
+        int alarmed = 0;
+        for (size_t k = 0; k < eb[i].n_alarms; k++) {
+            const lc_atr_alarm *a = &eb[i].alarms[k];
+            if (a->score > best_any)
+                best_any = a->score;
+            if (a->score >= thr_op[a->cls])
+                alarmed = 1;
+            for (size_t j = 0; j < eb[i].n_truth; j++)
+                if (lc_atr_alarm_detects(a, &eb[i].truth[j]) && a->score > best_det)
+                    best_det = a->score;
+        }
+        const lc_atr_truth *tr = eb[i].n_truth ? &eb[i].truth[0] : NULL;
+        int detected = 0;
+        for (size_t k = 0; tr && k < eb[i].n_alarms; k++)
+            detected |= eb[i].alarms[k].score >= thr_op[tr->cls] &&
+                        lc_atr_alarm_detects(&eb[i].alarms[k], tr);
+        ast = append(&csv, &clen, &ccap, "%s,%s,%s,%s,%.1f,%.4f,%.4f,%d,%d,%.3f\n", bags[i].name,
+                     tr ? lc_atr_class_name(tr->cls) : "none", tr ? tr->kind : "",
+                     tr ? diff_names[tr->difficulty] : "", tr ? tr->mass_g : 0.0, best_det,
+                     best_any, detected, alarmed, bags[i].res->seconds);
+    }
+    if (ast == LC_OK && lc__path_join(path, sizeof path, outdir, "results.csv"))
+        st = lc__write_file_atomic(path, csv, clen, err);
+    else
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+    free(csv);
+    if (st != LC_OK)
+        goto done;
+
+    /* roc.csv and roc.png */
+    csv = NULL;
+    clen = ccap = 0;
+    ast = append(&csv, &clen, &ccap,
+                 "threshold,fa_clean,det_explosive_300g,det_weapon,det_dense,det_all,"
+                 "false_alarms_per_bag\n");
+    for (int k = 0; k < NT && ast == LC_OK; k++) {
+        double th = (double)k / (NT - 1), thr[3] = {th, th, th};
+        lc_atr_metrics m;
+        lc_atr_eval_metrics(eb, n, thr, &m);
+        fa[k] = m.clean ? (double)m.clean_alarmed / (double)m.clean : 0;
+        class_rates(&m, det[k]);
+        ast = append(&csv, &clen, &ccap, "%.2f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f\n", th, fa[k],
+                     det[k][0], det[k][1], det[k][2], det[k][3], rate(m.false_alarms, m.bags));
+        for (int c = 0; c < 4; c++)
+            if (!isfinite(det[k][c]))
+                det[k][c] = 0;
+    }
+    if (ast == LC_OK && lc__path_join(path, sizeof path, outdir, "roc.csv"))
+        st = lc__write_file_atomic(path, csv, clen, err);
+    else
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+    free(csv);
+    if (st != LC_OK)
+        goto done;
+    double op_det[4];
+    class_rates(&mop, op_det);
+    for (int c = 0; c < 4; c++)
+        if (!isfinite(op_det[c]))
+            op_det[c] = 0;
+    if (!lc__path_join(path, sizeof path, outdir, "roc.png")) {
+        st = lc_error_set(err, LC_ERR_ARG, "atr eval: folder path too long");
+        goto done;
+    }
+    st = write_roc_png(path, fa, (const double(*)[4])det, rate(mop.clean_alarmed, mop.clean),
+                       op_det, err);
+    if (st != LC_OK)
+        goto done;
+
+    /* the summary */
+    double r4[4];
+    class_rates(&mop, r4);
+    ast = append(&sum, &slen, &scap,
+                 "bags %zu (clean %zu), thresholds explosive %.2f weapon %.2f dense %.2f\n"
+                 "false alarms: %.1f %% of clean bags (%zu/%zu), %.2f unmatched alarms per "
+                 "bag\n"
+                 "explosives >= 300 g: %.1f %% (%zu/%zu)\n",
+                 mop.bags, mop.clean, thr_op[0], thr_op[1], thr_op[2],
+                 100 * rate(mop.clean_alarmed, mop.clean), mop.clean_alarmed, mop.clean,
+                 rate(mop.false_alarms, mop.bags), 100 * r4[0], mop.hit_expl300, mop.n_expl300);
+    for (int c = 0; c < LC_ATR_CLASSES && ast == LC_OK; c++) {
+        size_t nn = 0, hh = 0;
+        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
+            nn += mop.n[c][d], hh += mop.hit[c][d];
+        ast = append(&sum, &slen, &scap, "%-9s all %5.1f %% (%zu/%zu)", lc_atr_class_name(c),
+                     100 * rate(hh, nn), hh, nn);
+        for (int d = 0; d < LC_ATR_DIFFICULTIES && ast == LC_OK; d++)
+            ast = append(&sum, &slen, &scap, "  %s %5.1f %% (%zu/%zu)", diff_names[d],
+                         100 * rate(mop.hit[c][d], mop.n[c][d]), mop.hit[c][d], mop.n[c][d]);
+        if (ast == LC_OK)
+            ast = append(&sum, &slen, &scap, "\n");
+    }
+    if (ast == LC_OK)
+        ast = append(&sum, &slen, &scap, "analysis: %.3f s per bag (mean, single thread)\n",
+                     n ? t_analysis / (double)n : 0.0);
+    if (ast != LC_OK) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+        goto done;
+    }
+    {
+        json_t *j = json_object();
+        json_t *cls = json_object();
+        int ok =
+            j && cls && json_object_set_new(j, "bags", json_integer((json_int_t)mop.bags)) == 0 &&
+            json_object_set_new(j, "clean", json_integer((json_int_t)mop.clean)) == 0 &&
+            json_object_set_new(j, "clean_alarmed", json_integer((json_int_t)mop.clean_alarmed)) ==
+                0 &&
+            json_object_set_new(j, "false_alarms", json_integer((json_int_t)mop.false_alarms)) ==
+                0 &&
+            json_object_set_new(j, "explosives_300g",
+                                json_pack("{s:I,s:I}", "n", (json_int_t)mop.n_expl300, "detected",
+                                          (json_int_t)mop.hit_expl300)) == 0 &&
+            json_object_set_new(j, "seconds_per_bag",
+                                json_real(n ? t_analysis / (double)n : 0.0)) == 0 &&
+            json_object_set(j, "classes", cls) == 0;
+        for (int c = 0; ok && c < LC_ATR_CLASSES; c++) {
+            json_t *cj = json_object();
+            ok = cj && json_object_set_new(cls, lc_atr_class_name(c), cj) == 0 &&
+                 json_object_set_new(cj, "threshold", json_real(thr_op[c])) == 0;
+            for (int d = 0; ok && d < LC_ATR_DIFFICULTIES; d++)
+                ok = json_object_set_new(cj, diff_names[d],
+                                         json_pack("{s:I,s:I}", "n", (json_int_t)mop.n[c][d],
+                                                   "detected", (json_int_t)mop.hit[c][d])) == 0;
+        }
+        json_decref(cls);
+        char *js = ok ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(j);
+        if (!js) {
+            st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+            goto done;
+        }
+        if (lc__path_join(path, sizeof path, outdir, "summary.json"))
+            st = lc__write_file_atomic(path, js, strlen(js), err);
+        free(js);
+        if (st != LC_OK)
+            goto done;
+    }
+    if (summary) {
+        *summary = sum;
+        sum = NULL;
+    }
+done:
+    free(sum);
+    for (size_t i = 0; bags && i < n; i++)
+        lc_atr_result_free(bags[i].res);
+    free(bags);
+    free(eb);
+    free(fa);
+    free(det);
+    lc_scanner_free(sc);
+    return st;
+}
