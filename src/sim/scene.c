@@ -322,6 +322,10 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
             return st;
         if ((st = load_mesh(p, json_string_value(jf), &ob->mesh)) != LC_OK)
             return st;
+        for (int c = 0; c < 3; c++)
+            if (fabs(ob->mesh->lo[c]) * ob->scale > LC__MAX_POS_MM ||
+                fabs(ob->mesh->hi[c]) * ob->scale > LC__MAX_POS_MM)
+                return ferr(p, "file", NULL, "mesh extends beyond 1000 m from its origin");
     } else {
         return ferr(p, "shape", NULL,
                     "unknown shape (box, cylinder, sphere, ellipsoid or mesh expected)");

@@ -317,27 +317,6 @@ static bool seg_box_2d(double sy, double sz, double dy, double dz, const double 
     return true;
 }
 
-lc_status lc__sim_paths(const lc__sim *sim, size_t v, uint32_t p, double x, double *len,
-                        lc__hitbuf *hb)
-{
-    const lc__view_geom *g = &sim->sc->views[v];
-    const lc__sim_view *sv = &sim->views[v];
-    double s[3] = {x, g->src[0], g->src[1]};
-    double d[3] = {0.0, sv->pos[2 * p] - g->src[0], sv->pos[2 * p + 1] - g->src[1]};
-    double dlen = hypot(d[1], d[2]);
-    for (size_t i = 0; i < sim->scene->nobjects; i++) {
-        const lc__object *ob = &sim->scene->objects[i];
-        len[i] = 0.0;
-        if (x < ob->lo[0] || x > ob->hi[0] || !seg_box_2d(s[1], s[2], d[1], d[2], ob->lo, ob->hi))
-            continue;
-        double l = lc__object_path(ob, s, d, dlen, hb);
-        if (l < 0)
-            return LC_ERR_NOMEM;
-        len[i] = l;
-    }
-    return LC_OK;
-}
-
 /* The last ray's signal at one pixel, keyed by its (material, areal
  * density) list. Slices of boxes and of cylinders lying along the belt are
  * the same from line to line, so consecutive lines often repeat a key
@@ -464,9 +443,8 @@ static void scratch_free(scratch *w)
 }
 
 lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_signal *out,
-                      uint8_t *hit, lc__hitbuf *hb)
+                      uint8_t *hit)
 {
-    (void)hb;
     scratch w;
     size_t nobj = sim->scene->nobjects;
     if (!scratch_init(&w, nobj)) {

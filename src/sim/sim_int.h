@@ -225,15 +225,11 @@ lc_status lc__sim_new(const lc_scene *scene, const lc_scanner *sc, const lc_sim_
 void lc__sim_free(lc__sim *sim);
 
 /* Expected quantum signal of one ray (view v, pixel p, slice at x mm) in ADC
- * counts before offset: mean and variance per channel. Adds each object the ray
- * crosses to hit[] (may be NULL; one flag per object). Returns LC_OK or
- * LC_ERR_NOMEM. */
+ * counts before offset: mean and variance per channel, computed exactly as a
+ * run does (per-line mesh sections included). Sets hit[object] = 1 for each
+ * object the ray crosses (hit may be NULL). Returns LC_OK or LC_ERR_NOMEM. */
 lc_status lc__sim_ray(const lc__sim *sim, size_t v, uint32_t p, double x, lc_signal *out,
-                      uint8_t *hit, lc__hitbuf *hb);
-
-/* Per-material path lengths only: len[object] in mm along the ray. */
-lc_status lc__sim_paths(const lc__sim *sim, size_t v, uint32_t p, double x, double *len,
-                        lc__hitbuf *hb);
+                      uint8_t *hit);
 
 /* ---------------------------------------------------------------- RNG */
 
