@@ -146,6 +146,52 @@ static void smooth_row(const float *a, uint32_t w, uint32_t h, uint32_t y, int r
     }
 }
 
+/* The SSE2 index arithmetic below shifts by these sizes. */
+_Static_assert(LC__LUT_NR == 1024 && CONF_NR == 128, "lookup table sizes changed");
+
+typedef struct lut_params {
+    float inv_du, inv_dr, r0, umax, rmax;
+} lut_params;
+
+/* The lookup-table indices of one row: idx = iu * NR + ir into the Zeff table
+ * and cidx into the coarse confidence table, from u = sqrt(A_H) and R =
+ * A_L / A_H. Clamps are max/min (a NaN goes to the low end); with SSE2 four
+ * pixels at a time (the same IEEE operations as the scalar tail, so results
+ * do not depend on the path). */
+static void lut_index_row(const float *sh, const float *sl, uint32_t w, const lut_params *p,
+                          int32_t *idx, int32_t *cidx)
+{
+    uint32_t x = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps(), half = _mm_set1_ps(0.5f);
+    const __m128 inv_du = _mm_set1_ps(p->inv_du), inv_dr = _mm_set1_ps(p->inv_dr);
+    const __m128 r0 = _mm_set1_ps(p->r0), umax = _mm_set1_ps(p->umax), rmax = _mm_set1_ps(p->rmax);
+    const __m128 dmin = _mm_set1_ps(1e-3f), third = _mm_set1_ps(1.0f / CONF_SU);
+    for (; x + 4 <= w; x += 4) {
+        __m128 ah = _mm_loadu_ps(sh + x), al = _mm_loadu_ps(sl + x);
+        __m128 u = _mm_add_ps(_mm_mul_ps(_mm_sqrt_ps(_mm_max_ps(ah, zero)), inv_du), half);
+        __m128i iu = _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(u, zero), umax));
+        __m128 fr = _mm_add_ps(
+            _mm_mul_ps(_mm_sub_ps(_mm_div_ps(al, _mm_max_ps(ah, dmin)), r0), inv_dr), half);
+        __m128i ir = _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(fr, zero), rmax));
+        __m128i i = _mm_add_epi32(_mm_slli_epi32(iu, 10), ir);
+        __m128i cu = _mm_cvttps_epi32(_mm_mul_ps(_mm_cvtepi32_ps(iu), third));
+        __m128i ci = _mm_add_epi32(_mm_slli_epi32(cu, 7), _mm_srli_epi32(ir, 3));
+        _mm_storeu_si128((__m128i *)(void *)(idx + x), i);
+        _mm_storeu_si128((__m128i *)(void *)(cidx + x), ci);
+    }
+#endif
+    for (; x < w; x++) {
+        float ah = sh[x], al = sl[x];
+        float u = sqrtf(lc__clampf(ah, 0.0f, INFINITY)) * p->inv_du + 0.5f;
+        int iu = (int)lc__clampf(u, 0.0f, p->umax);
+        float den = lc__clampf(ah, 1e-3f, INFINITY);
+        int ir = (int)lc__clampf((al / den - p->r0) * p->inv_dr + 0.5f, 0.0f, p->rmax);
+        idx[x] = iu * LC__LUT_NR + ir;
+        cidx[x] = (int)((float)iu * (1.0f / CONF_SU)) * CONF_NR + ir / CONF_SR;
+    }
+}
+
 /* The confidence table for a scan: sigma_Z^2 = (dZ/dR)^2 sigma_R^2 with
  * sigma_R^2 = (var A_L + R^2 var A_H) / A_H^2, var A_k = exp(A_k) / N_k / S
  * (N_k effective photons in air, S pixels averaged by the smoothing). */
@@ -222,7 +268,7 @@ lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matm
     uint32_t w = a->width, h = a->height;
     if (m->width != w || m->height != h)
         return lc_error_set(err, LC_ERR_ARG, "material map: size differs from the image's");
-    float *scratch = lc__mallocn((size_t)w * 3, sizeof(float));
+    float *scratch = lc__mallocn((size_t)w * 5, sizeof(float)); /* 3 rows + 2 index rows */
     uint8_t *conf = lc__mallocn((size_t)CONF_NU * CONF_NR, 1);
     if (!scratch || !conf) {
         free(scratch);
@@ -235,23 +281,20 @@ lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matm
     const float air = (float)opts->air_threshold;
     const float zm = (float)opts->zeff_mixed, zi = (float)opts->zeff_inorganic;
     const uint16_t *lut = t->lut;
-    const float umax = (float)LC__LUT_NU - 0.5f, rmax = (float)LC__LUT_NR - 0.5f;
+    const lut_params lp = {inv_du, inv_dr, r0, (float)LC__LUT_NU - 0.5f, (float)LC__LUT_NR - 0.5f};
+    int32_t *idx = (int32_t *)(scratch + 3 * (size_t)w), *cidx = idx + w;
     for (uint32_t y = 0; y < h; y++) {
         smooth_row(a->a[LC_HIGH], w, h, y, opts->smooth_radius, vs, sh);
         smooth_row(a->a[LC_LOW], w, h, y, opts->smooth_radius, vs, sl);
         const uint8_t *fl = a->flags + (size_t)y * w;
         float *zo = m->zeff + (size_t)y * w;
         uint8_t *co = m->cls + (size_t)y * w, *cf = m->conf + (size_t)y * w;
+        lut_index_row(sh, sl, w, &lp, idx, cidx);
         for (uint32_t x = 0; x < w; x++) {
-            /* Branch-free clamps (lc__clampf): air is noise around A = 0. */
-            float ah = sh[x], al = sl[x];
-            float u = sqrtf(lc__clampf(ah, 0.0f, 1e6f)) * inv_du + 0.5f;
-            int iu = (int)lc__clampf(u, 0.0f, umax);
-            float den = lc__clampf(ah, 1e-3f, 1e6f);
-            int ir = (int)lc__clampf((al / den - r0) * inv_dr + 0.5f, 0.0f, rmax);
-            float z = (float)lut[iu * LC__LUT_NR + ir] * (1.0f / 256.0f);
+            float ah = sh[x];
+            float z = (float)lut[idx[x]] * (1.0f / 256.0f);
             uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
-            uint8_t cc = conf[(iu / CONF_SU) * CONF_NR + ir / CONF_SR];
+            uint8_t cc = conf[cidx[x]];
             /* Impenetrable and air pixels, with masks rather than branches. */
             uint32_t mimp = 0u - (uint32_t)(fl[x] & LC_PIX_IMPENETRABLE);
             uint32_t mair = (0u - (uint32_t)(ah < air)) & ~mimp;
