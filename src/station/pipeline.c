@@ -205,10 +205,28 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
     if ((s = lc_dicos_read_scan(dir, &scan, err)) != LC_OK)
         return s;
     lc__bag *bag = NULL;
-    s = lc__bag_from_scan(scan, &bag, err);
+    s = lc__bag_from_scan(scan, st->table, &bag, err);
     if (s == LC_OK) {
         bag->row = row;
-        s = lc__analyse(scan, bag, err);
+        /* The machine's alarms as stored in the scan's TDR. */
+        char tdr_path[4500];
+        snprintf(tdr_path, sizeof tdr_path, "%s/tdr_machine.dcs", dir);
+        lc_dicos_tdr *tdr = NULL;
+        if (lc_dicos_read_tdr(tdr_path, &tdr, NULL) == LC_OK) {
+            for (size_t i = 0; i < tdr->n_threats; i++) {
+                const lc_dicos_threat *th = &tdr->threats[i];
+                for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
+                    lc__alarm *a = &bag->alarms[bag->n_alarms++];
+                    a->view = th->boxes[k].view;
+                    a->box[0] = (uint32_t)th->boxes[k].x0;
+                    a->box[1] = (uint32_t)th->boxes[k].y0;
+                    a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
+                    a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
+                    lc__strlcpy(a->label, th->description, sizeof a->label);
+                }
+            }
+            lc_dicos_tdr_free(tdr);
+        }
     }
     lc_scan_free(scan);
     if (s != LC_OK) {
@@ -221,15 +239,67 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
 
 /* -------------------------------------------------------------- analyse */
 
-lc_status lc__analyse(const lc_scan *scan, lc__bag *bag, lc_error *err)
+lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ran, lc_error *err)
 {
-    /* Automatic threat recognition (issue 5) plugs in here: segment the
-     * attenuation planes, classify, and append lc__alarm boxes. Until the
-     * atr module exists the station raises no machine alarms. */
-    (void)scan;
     (void)err;
     bag->n_alarms = 0;
+    *ran = 0;
+    if (!st->table)
+        return LC_OK;
+    lc_atr_result *r = NULL;
+    lc_error aerr;
+    if (lc_atr_analyze(st->table, scan, NULL, &r, &aerr) != LC_OK) {
+        lc__log(st, "recognition skipped on this bag: %s", aerr.msg);
+        return LC_OK;
+    }
+    *ran = 1;
+    /* The default operating point: an alarm is a candidate whose score
+     * reaches 1 - sensitivity (0.5). */
+    for (size_t i = 0; i < r->n && bag->n_alarms < LC__MAX_ALARMS; i++) {
+        const lc_atr_alarm *al = &r->alarms[i];
+        if (al->score < 0.5 || al->view >= (uint32_t)bag->nviews)
+            continue;
+        lc__alarm *a = &bag->alarms[bag->n_alarms++];
+        a->view = al->view;
+        memcpy(a->box, al->bbox, sizeof a->box);
+        snprintf(a->label, sizeof a->label, "%s %.2f", lc_atr_class_name(al->cls), al->score);
+    }
+    lc_atr_result_free(r);
     return LC_OK;
+}
+
+/* The machine's threat detection report (DICOS TDR) of a bag's alarms, one
+ * threat object per alarm, written into the scan folder dir. */
+static lc_status write_machine_tdr(const lc__bag *bag, const char *dir, lc_error *err)
+{
+    lc_dicos_tdr tdr;
+    memset(&tdr, 0, sizeof tdr);
+    tdr.type = LC_TDR_MACHINE;
+    tdr.alarm = bag->n_alarms ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
+    snprintf(tdr.algorithm, sizeof tdr.algorithm, "lucent-atr %s", LC_VERSION);
+    lc_dicos_threat th[LC__MAX_ALARMS];
+    memset(th, 0, sizeof th);
+    for (size_t i = 0; i < bag->n_alarms; i++) {
+        const lc__alarm *a = &bag->alarms[i];
+        th[i].id = (uint32_t)i + 1;
+        lc__strlcpy(th[i].category,
+                    strncmp(a->label, "explosive", 9) == 0 ? "EXPLOSIVE"
+                    : strncmp(a->label, "weapon", 6) == 0  ? "PROHIBITED_ITEM"
+                                                           : "ANOMALY",
+                    sizeof th[i].category);
+        lc__strlcpy(th[i].description, a->label, sizeof th[i].description);
+        th[i].assessment = LC_ASSESS_THREAT;
+        th[i].probability = -1;
+        th[i].n_boxes = 1;
+        th[i].boxes[0].view = a->view;
+        th[i].boxes[0].x0 = a->box[0];
+        th[i].boxes[0].y0 = a->box[1];
+        th[i].boxes[0].x1 = a->box[2] > a->box[0] ? a->box[2] - 1 : a->box[0];
+        th[i].boxes[0].y1 = a->box[3] > a->box[1] ? a->box[3] - 1 : a->box[1];
+    }
+    tdr.n_threats = bag->n_alarms;
+    tdr.threats = th;
+    return lc_dicos_write_tdr(dir, &tdr, err);
 }
 
 /* ------------------------------------------------------------- storage */
@@ -265,7 +335,8 @@ static void remove_dir(const char *path)
 }
 
 /* Writes the scan's DICOS files into DATA/scans/<rel>, durably. */
-static lc_status store_files(lc_station *st, const lc_scan *scan, const char *rel, lc_error *err)
+static lc_status store_files(lc_station *st, const lc_scan *scan, const lc__bag *bag, int write_tdr,
+                             const char *rel, lc_error *err)
 {
     char tmp[4400], fin[4400], parent[4400];
     snprintf(parent, sizeof parent, "%s/scans", st->cfg.data_dir);
@@ -275,7 +346,8 @@ static lc_status store_files(lc_station *st, const lc_scan *scan, const char *re
     if (s != LC_OK)
         return s;
     remove_dir(tmp);
-    if ((s = lc_dicos_write_scan(scan, tmp, err)) != LC_OK) {
+    if ((s = lc_dicos_write_scan(scan, tmp, err)) != LC_OK ||
+        (write_tdr && (s = write_machine_tdr(bag, tmp, err)) != LC_OK)) {
         remove_dir(tmp);
         return s;
     }
@@ -400,15 +472,15 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
     }
 
     /* process */
-    s = lc__bag_from_scan(shown ? shown : scan, &bag, err);
-    /* analyse (on the image the screener sees, TIP included, as a real
-     * scanner's ATR would) */
+    s = lc__bag_from_scan(shown ? shown : scan, st->table, &bag, err);
+    /* analyse: the bag as scanned, so the machine never marks a TIP threat */
+    int ran = 0;
     if (s == LC_OK)
-        s = lc__analyse(shown ? shown : scan, bag, err);
+        s = lc__analyse(st, scan, bag, &ran, err);
     row.atr_alarms = bag ? (int)bag->n_alarms : 0;
     /* store */
     if (s == LC_OK)
-        s = store_files(st, scan, row.dir, err);
+        s = store_files(st, scan, bag, ran, row.dir, err);
     if (s == LC_OK) {
         row.process_ms = (double)(lc__now_us() - acquired_us) / 1000.0;
         s = lc_store_scan_add(st->store, &row, err);
@@ -517,6 +589,14 @@ lc_status lc__station_new_headless(const lc_station_config *cfg, lc_station **ou
                               (int64_t)cfg->session_idle_s * 1000000, err);
     if (s == LC_OK)
         s = lc_store_open(cfg->data_dir, &st->store, err);
+    if (s == LC_OK) {
+        /* The chain's material table for the default scanner model; without
+         * it the station falls back to its own classes and no recognition. */
+        lc_chain_model model;
+        lc_chain_model_init(&model);
+        if (lc_mattable_generate(&model, &st->table, NULL) != LC_OK)
+            st->table = NULL;
+    }
     if (s != LC_OK) {
         lc__station_free(st);
         return s;
@@ -537,6 +617,7 @@ void lc__station_free(lc_station *st)
         lc__bag_free(st->cache[i]);
     free(st->cache);
     lc__tip_lib_free(st->tip);
+    lc_mattable_free(st->table);
     lc_store_close(st->store);
     lc__sessions_destroy(&st->sessions);
     lc__rl_destroy(&st->rl);

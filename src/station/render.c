@@ -144,13 +144,13 @@ static uint8_t u8(double v)
 static const double hue[5][3] = {
     {1, 1, 1}, {1.00, 0.62, 0.18}, {0.25, 0.80, 0.30}, {0.25, 0.45, 1.00}, {0, 0, 0}};
 
-void lc__render(const uint16_t *ah, const uint16_t *al, uint32_t w, uint32_t h, int mode,
-                uint8_t *rgb)
+void lc__render(const uint16_t *ah, const uint16_t *al, const uint8_t *cls_map, uint32_t w,
+                uint32_t h, int mode, uint8_t *rgb)
 {
     size_t n = (size_t)w * h;
     for (size_t i = 0; i < n; i++) {
         double r, g, b;
-        int cls = lc__material_class(ah[i], al[i]);
+        int cls = cls_map ? (cls_map[i] <= 4 ? cls_map[i] : 0) : lc__material_class(ah[i], al[i]);
         double t = bright(ah[i], 8.0);
         switch (mode) {
         case 1: /* grey */
@@ -274,7 +274,37 @@ lc_status lc__png_encode(const uint8_t *rgb, uint32_t w, uint32_t h, unsigned ch
 
 /* ----------------------------------------------------------------- bags */
 
-lc_status lc__bag_from_scan(const lc_scan *scan, lc__bag **out, lc_error *err)
+/* The chain's calibration and material classes of view v into the bag's
+ * planes; false when the chain refuses the view (the caller falls back). */
+static bool chain_view(const lc_scan *scan, const lc_mattable *t, size_t v, lc__bag *bag)
+{
+    lc_atten *a = NULL;
+    lc_matmap *m = NULL;
+    bool ok = lc_atten_compute(scan, v, NULL, &a, NULL) == LC_OK &&
+              lc_matmap_compute(t, a, NULL, &m, NULL) == LC_OK && a->width == bag->w[v] &&
+              a->height == bag->h[v];
+    size_t n = (size_t)bag->w[v] * bag->h[v];
+    if (ok && !bag->cls[v])
+        bag->cls[v] = lc__mallocn(n, 1);
+    ok = ok && bag->cls[v];
+    for (size_t i = 0; ok && i < n; i++) {
+        float ah = a->a[LC_HIGH][i], al = a->a[LC_LOW][i];
+        ah = ah > 0 ? (ah < 15 ? ah : 15) : 0; /* also maps NaN to 0 */
+        al = al > 0 ? (al < 15 ? al : 15) : 0;
+        bag->ah[v][i] = (uint16_t)lrintf(ah * LC__ATT_SCALE);
+        bag->al[v][i] = (uint16_t)lrintf(al * LC__ATT_SCALE);
+        bag->cls[v][i] = m->cls[i];
+    }
+    lc_matmap_free(m);
+    lc_atten_free(a);
+    if (!ok) {
+        free(bag->cls[v]);
+        bag->cls[v] = NULL;
+    }
+    return ok;
+}
+
+lc_status lc__bag_from_scan(const lc_scan *scan, const lc_mattable *t, lc__bag **out, lc_error *err)
 {
     *out = NULL;
     size_t nv = lc_scan_view_count(scan);
@@ -302,7 +332,8 @@ lc_status lc__bag_from_scan(const lc_scan *scan, lc__bag **out, lc_error *err)
             lc__bag_free(bag);
             return lc_error_set(err, LC_ERR_NOMEM, "bag: out of memory");
         }
-        lc__attenuation(scan, v, bag->ah[v], bag->al[v]);
+        if (!t || !chain_view(scan, t, v, bag))
+            lc__attenuation(scan, v, bag->ah[v], bag->al[v]);
     }
     *out = bag;
     return LC_OK;
@@ -315,6 +346,7 @@ void lc__bag_free(lc__bag *bag)
     for (int v = 0; v < LC__MAX_VIEWS; v++) {
         free(bag->ah[v]);
         free(bag->al[v]);
+        free(bag->cls[v]);
         for (int m = 0; m < LC__MODES; m++)
             free(bag->png[v][m]);
     }
@@ -335,7 +367,8 @@ lc_status lc__bag_png(lc__bag *bag, int view, int mode, const unsigned char **pn
         if (!rgb) {
             s = lc_error_set(err, LC_ERR_NOMEM, "render: out of memory");
         } else {
-            lc__render(bag->ah[view], bag->al[view], bag->w[view], bag->h[view], mode, rgb);
+            lc__render(bag->ah[view], bag->al[view], bag->cls[view], bag->w[view], bag->h[view],
+                       mode, rgb);
             s = lc__png_encode(rgb, bag->w[view], bag->h[view], &bag->png[view][mode],
                                &bag->png_len[view][mode], err);
             free(rgb);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lucent/atr.h"
+#include "lucent/chain.h"
 #include "lucent/scan.h"
 #include "lucent/station.h"
 #include "lucent/store.h"
@@ -55,9 +57,12 @@ void lc__attenuation(const lc_scan *scan, size_t v, uint16_t *ah, uint16_t *al);
 lc_status lc__png_encode(const uint8_t *rgb, uint32_t w, uint32_t h, unsigned char **out,
                          size_t *len, lc_error *err);
 
-/* Renders attenuation planes (w x h) in a mode into rgb (w * h * 3 bytes). */
-void lc__render(const uint16_t *ah, const uint16_t *al, uint32_t w, uint32_t h, int mode,
-                uint8_t *rgb);
+/* Renders attenuation planes (w x h) in a mode into rgb (w * h * 3 bytes).
+ * cls, when non-NULL, gives each pixel's material class (the chain's
+ * lc_class numbering, which lc__material_class shares); NULL derives the
+ * class from the two attenuations. */
+void lc__render(const uint16_t *ah, const uint16_t *al, const uint8_t *cls, uint32_t w, uint32_t h,
+                int mode, uint8_t *rgb);
 
 /* Material class of a pixel from its two attenuations (A * scale): 0 air or
  * too thin to tell, 1 organic, 2 inorganic, 3 metal, 4 impenetrable. */
@@ -82,6 +87,7 @@ typedef struct lc__bag {
     char label[LC__MAX_VIEWS][32];
     uint32_t w[LC__MAX_VIEWS], h[LC__MAX_VIEWS];
     uint16_t *ah[LC__MAX_VIEWS], *al[LC__MAX_VIEWS];
+    uint8_t *cls[LC__MAX_VIEWS]; /* material class per pixel from the chain, or NULL */
     pthread_mutex_t mu;
     unsigned char *png[LC__MAX_VIEWS][LC__MODES];
     size_t png_len[LC__MAX_VIEWS][LC__MODES];
@@ -91,9 +97,13 @@ typedef struct lc__bag {
     lc__alarm alarms[LC__MAX_ALARMS];
 } lc__bag;
 
-/* Makes a bag from a scan (planes computed, nothing rendered yet). Caller
- * owns *out (lc__bag_free). */
-lc_status lc__bag_from_scan(const lc_scan *scan, lc__bag **out, lc_error *err);
+/* Makes a bag from a scan (planes computed, nothing rendered yet). With a
+ * material table t the chain module calibrates each view (lc_atten_compute)
+ * and classifies its pixels (lc_matmap_compute); without one, or when the
+ * chain refuses a view, lc__attenuation and the station's own ratio classes
+ * are used. Caller owns *out (lc__bag_free). */
+lc_status lc__bag_from_scan(const lc_scan *scan, const lc_mattable *t, lc__bag **out,
+                            lc_error *err);
 void lc__bag_free(lc__bag *bag);
 /* The PNG of a view and mode, rendered on first use. Borrowed for the bag's
  * life. */
@@ -284,6 +294,7 @@ struct lc_station {
     lc__feeder feeder;
     int have_feeder;
     lc__tip_lib *tip;
+    lc_mattable *table; /* the chain's material table (NULL: station fallback) */
     uint64_t rng;
     int64_t seq;
 };
@@ -316,8 +327,11 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
  * committing). Returns the number removed. */
 int lc__recover(lc_station *st);
 
-/* The analyse stage: automatic threat recognition. Fills bag->alarms. The atr
- * module (issue 5) plugs in here; until then it finds nothing. */
-lc_status lc__analyse(const lc_scan *scan, lc__bag *bag, lc_error *err);
+/* The analyse stage: automatic threat recognition (atr.h) on the scan as
+ * acquired (without a TIP projection, so the machine never points at a test
+ * threat). Fills bag->alarms with the alarms at or above their thresholds.
+ * Without a material table, or when recognition fails on a scan, the bag
+ * gets no machine alarms and *ran is 0. */
+lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ran, lc_error *err);
 
 #endif

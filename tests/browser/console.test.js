@@ -12,6 +12,17 @@ const url = process.argv[2];
 const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'];
 
+// Polls a predicate in the page. (page.waitForFunction compiles its predicate
+// with eval inside the page, which the console's CSP rightly forbids.)
+async function until(page, fn, arg, timeout = 60000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    if (await page.evaluate(fn, arg)) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${fn}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function login(browser, user, pw, errors) {
   const ctx = await browser.newContext({ viewport: { width: 1400, height: 850 } });
   const page = await ctx.newPage();
@@ -26,10 +37,10 @@ async function login(browser, user, pw, errors) {
 }
 
 async function imageLoaded(page, bagId) {
-  await page.waitForFunction((id) => {
+  await until(page, (id) => {
     const img = document.querySelector('#view0 img');
     return document.body.dataset.shownBag === String(id) && img.complete && img.naturalWidth > 0;
-  }, bagId, { timeout: 60000 });
+  }, bagId);
 }
 
 (async () => {
@@ -57,7 +68,7 @@ async function imageLoaded(page, bagId) {
     assert.strictEqual(await scr.evaluate(() => document.cookie), '');
 
     // A bag arrives: both views load.
-    await scr.waitForFunction(() => window.lucent.bag !== null, null, { timeout: 60000 });
+    await until(scr, () => window.lucent.bag !== null);
     const bag1 = await scr.evaluate(() => window.lucent.bag.id);
     await imageLoaded(scr, bag1);
     const t0 = await scr.evaluate(() => window.lucent.bag.acquired_us / 1000);
@@ -67,10 +78,10 @@ async function imageLoaded(page, bagId) {
 
     // Modes by keyboard; zoom in and fit.
     await scr.keyboard.press('2');
-    await scr.waitForFunction(() => document.querySelector('#view0 img').src.includes('mode=grey'));
+    await until(scr, () => document.querySelector('#view0 img').src.includes('mode=grey'));
     assert.strictEqual(await scr.getAttribute('#mode-grey', 'aria-pressed'), 'true');
     await scr.keyboard.press('4');
-    await scr.waitForFunction(() => document.querySelector('#view1 img').src.includes('mode=organic'));
+    await until(scr, () => document.querySelector('#view1 img').src.includes('mode=organic'));
     const z0 = await scr.evaluate(() => window.lucent.zoom);
     await scr.keyboard.press('+');
     const z1 = await scr.evaluate(() => window.lucent.zoom);
@@ -92,7 +103,7 @@ async function imageLoaded(page, bagId) {
     // Supervisor turns TIP off; the next decision (clear) is recorded.
     await sup.fill('#tip-share', '0');
     await sup.click('#tip-form button');
-    await scr.waitForFunction((id) => window.lucent.bag && window.lucent.bag.id !== id, bag1, { timeout: 60000 });
+    await until(scr, (id) => window.lucent.bag && window.lucent.bag.id !== id, bag1);
     const bag2 = await scr.evaluate(() => window.lucent.bag.id);
     await imageLoaded(scr, bag2);
     await scr.click('#btn-clear');

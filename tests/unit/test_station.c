@@ -198,7 +198,7 @@ static void test_attenuation_and_classes(void **state)
     assert_null(lc__mode_name(LC__MODES));
     uint16_t a2[4] = {0, Q(1), Q(3), Q(12)}, l2[4] = {0, Q(1.2), Q(4.5), Q(13)};
     uint8_t rgb[12];
-    lc__render(a2, l2, 2, 2, 0, rgb);
+    lc__render(a2, l2, NULL, 2, 2, 0, rgb);
     assert_int_equal(rgb[0], 255); /* air is white */
     assert_true(rgb[3] > rgb[5]);  /* organic: orange, more red than blue */
     assert_true(rgb[11] < 10);     /* impenetrable: black */
