@@ -814,6 +814,65 @@ static void test_noise_statistics(void **state)
     lc_scene_free(s);
 }
 
+/* Behind an object the noise follows the model too: a long uniform steel
+ * slab gives the same expected signal on every line of a pixel, so the
+ * sample variance over the lines is the model's variance there. */
+static void test_noise_behind_object(void **state)
+{
+    (void)state;
+    lc_scene *s = parse("{\"lucent_scene\":1,\"objects\":[{\"shape\":\"box\","
+                        "\"size\":[500,500,8],\"position\":[250,0,100],\"material\":\"steel\"}]}",
+                        LC_OK, NULL);
+    lc_scanner *sc = NULL;
+    assert_int_equal(lc_scanner_new(&sc, NULL), LC_OK);
+    lc_scan *scan = NULL;
+    run_sim(s, sc, 11, 1, 2, &scan, NULL);
+    lc__sim *sim = make_sim(s, sc, NULL);
+    lc_view *view = lc_scan_view(scan, 0);
+    uint32_t lines = lc_view_lines(view);
+    double sig_e = sc->electronic_noise;
+    for (int k = 0; k < LC_CHANNELS; k++) {
+        const uint16_t *pl = lc_view_plane(view, (lc_channel)k);
+        double rmean = 0, rvar = 0;
+        int used = 0;
+        for (uint32_t p = 0; p < sim->views[0].npix; p += 3) {
+            lc_signal q;
+            assert_int_equal(lc__sim_ray(sim, 0, p, 250.0, &q, NULL), LC_OK);
+            double air = sim->views[0].gain[k][p] * sim->views[0].flux[p] *
+                         lc_signal_model_air(sim->model)->mean[k];
+            if (!(q.mean[k] < 0.5 * air) || q.mean[k] < 20)
+                continue; /* only pixels well behind the slab */
+            double sum = 0, sum2 = 0;
+            int n = 0;
+            for (uint32_t x = 0; x < lines; x++) {
+                double xc = sim->x0 - x * sim->line_pitch;
+                if (xc < 20 || xc > 480)
+                    continue;
+                double v = pl[(size_t)p * lines + x];
+                sum += v;
+                sum2 += v * v;
+                n++;
+            }
+            double mean = sum / n, var = (sum2 - sum * mean) / (n - 1);
+            double off = sim->views[0].offset[k][p];
+            rmean += mean / (q.mean[k] + off);
+            rvar += var / (q.var[k] + sig_e * sig_e + 1.0 / 12);
+            used++;
+        }
+        assert_true(used > 50);
+        rmean /= used;
+        rvar /= used;
+        fprintf(stderr, "behind 8 mm steel, %s: mean ratio %.5f, variance ratio %.4f (%d px)\n",
+                k ? "low" : "high", rmean, rvar, used);
+        assert_true(fabs(rmean - 1) < 0.01);
+        assert_true(fabs(rvar - 1) < 0.03);
+    }
+    lc__sim_free(sim);
+    lc_scan_free(scan);
+    lc_scanner_free(sc);
+    lc_scene_free(s);
+}
+
 static void test_labels_json(void **state)
 {
     (void)state;
@@ -970,6 +1029,7 @@ int main(void)
         cmocka_unit_test(test_mesh_box_signal),
         cmocka_unit_test(test_reproducible_threads_threat),
         cmocka_unit_test(test_noise_statistics),
+        cmocka_unit_test(test_noise_behind_object),
         cmocka_unit_test(test_labels_json),
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_scanner_file),
