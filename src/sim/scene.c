@@ -62,10 +62,11 @@ typedef struct pctx {
     char field[96]; /* "objects[3]" */
 } pctx;
 
-static lc_status ferr(pctx *p, const char *key, const char *fmt, const char *what)
+/* Reports a bad field: "<file>: <objects[i]>.<key>: <what>". */
+static lc_status ferr(pctx *p, const char *key, const char *what)
 {
     return lc_error_set(p->err, LC_ERR_FORMAT, "%s: %s%s%s: %s", p->name, p->field,
-                        key && *key ? "." : "", key ? key : "", what ? what : fmt);
+                        key && *key ? "." : "", key ? key : "", what);
 }
 
 static lc_status get_number(pctx *p, json_t *o, const char *key, double *out, double lo, double hi,
@@ -73,14 +74,14 @@ static lc_status get_number(pctx *p, json_t *o, const char *key, double *out, do
 {
     json_t *v = json_object_get(o, key);
     if (!json_is_number(v))
-        return ferr(p, key, NULL, "must be a number");
+        return ferr(p, key, "must be a number");
     double x = json_number_value(v);
     if (!isfinite(x))
-        return ferr(p, key, NULL, "must be finite");
+        return ferr(p, key, "must be finite");
     if (positive && !(x > 0.0))
-        return ferr(p, key, NULL, "must be positive");
+        return ferr(p, key, "must be positive");
     if (x < lo || x > hi)
-        return ferr(p, key, NULL, "out of range");
+        return ferr(p, key, "out of range");
     *out = x;
     return LC_OK;
 }
@@ -90,18 +91,18 @@ static lc_status get_vec3(pctx *p, json_t *o, const char *key, double out[3], do
 {
     json_t *a = json_object_get(o, key);
     if (!json_is_array(a) || json_array_size(a) != 3)
-        return ferr(p, key, NULL, "must be an array of 3 numbers");
+        return ferr(p, key, "must be an array of 3 numbers");
     for (size_t i = 0; i < 3; i++) {
         json_t *v = json_array_get(a, i);
         char k[48];
         snprintf(k, sizeof k, "%s[%zu]", key, i);
         if (!json_is_number(v))
-            return ferr(p, k, NULL, "must be a number");
+            return ferr(p, k, "must be a number");
         double x = json_number_value(v);
         if (!isfinite(x) || fabs(x) > lim)
-            return ferr(p, k, NULL, "out of range");
+            return ferr(p, k, "out of range");
         if (positive && !(x > 0.0))
-            return ferr(p, k, NULL, "must be positive");
+            return ferr(p, k, "must be positive");
         out[i] = x;
     }
     return LC_OK;
@@ -112,9 +113,9 @@ static lc_status load_mesh(pctx *p, const char *file, const lc__mesh **out)
     char path[4096];
     if (file[0] == '/' || !p->base_dir || !*p->base_dir) {
         if (!lc__strlcpy(path, file, sizeof path))
-            return ferr(p, "file", NULL, "path too long");
+            return ferr(p, "file", "path too long");
     } else if (!lc__path_join(path, sizeof path, p->base_dir, file)) {
-        return ferr(p, "file", NULL, "path too long");
+        return ferr(p, "file", "path too long");
     }
     for (size_t i = 0; i < p->sc->nmeshes; i++) {
         if (strcmp(p->sc->meshes[i]->path, path) == 0) {
@@ -201,7 +202,7 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
     lc_status st;
     snprintf(p->field, sizeof p->field, "objects[%zu]", idx);
     if (!json_is_object(jo))
-        return ferr(p, NULL, NULL, "must be an object");
+        return ferr(p, NULL, "must be an object");
     const char *key;
     json_t *val;
     json_object_foreach(jo, key, val)
@@ -209,39 +210,39 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
         if (!key_allowed(key, allowed)) {
             char k[40];
             lc__strlcpy(k, key, sizeof k);
-            return ferr(p, k, NULL, "unknown key");
+            return ferr(p, k, "unknown key");
         }
     }
     /* id */
     json_t *jid = json_object_get(jo, "id");
     if (jid) {
         if (!json_is_string(jid) || json_string_length(jid) == 0)
-            return ferr(p, "id", NULL, "must be a non-empty string");
+            return ferr(p, "id", "must be a non-empty string");
         if (json_string_length(jid) >= LC_ID_MAX)
-            return ferr(p, "id", NULL, "longer than 64 characters");
+            return ferr(p, "id", "longer than 64 characters");
         lc__strlcpy(ob->id, json_string_value(jid), sizeof ob->id);
     } else {
         snprintf(ob->id, sizeof ob->id, "object%zu", idx);
     }
     for (size_t j = 0; j < idx; j++)
         if (strcmp(p->sc->objects[j].id, ob->id) == 0)
-            return ferr(p, "id", NULL, "duplicate id");
+            return ferr(p, "id", "duplicate id");
     /* threat */
     json_t *jt = json_object_get(jo, "threat");
     if (jt && !json_is_null(jt)) {
         const char *t = json_string_value(jt);
         if (!t ||
             (strcmp(t, "explosive") != 0 && strcmp(t, "weapon") != 0 && strcmp(t, "dense") != 0))
-            return ferr(p, "threat", NULL, "must be \"explosive\", \"weapon\" or \"dense\"");
+            return ferr(p, "threat", "must be \"explosive\", \"weapon\" or \"dense\"");
         lc__strlcpy(ob->threat, t, sizeof ob->threat);
     }
     /* material */
     json_t *jm = json_object_get(jo, "material");
     if (!jm)
-        return ferr(p, "material", NULL, "missing");
+        return ferr(p, "material", "missing");
     if (json_is_string(jm)) {
         if (json_string_length(jm) == 0 || json_string_length(jm) >= LC_TEXT_MAX)
-            return ferr(p, "material", NULL, "must be a name of 1..128 characters");
+            return ferr(p, "material", "must be a name of 1..128 characters");
         lc__strlcpy(ob->material, json_string_value(jm), sizeof ob->material);
     } else if (json_is_object(jm)) {
         json_object_foreach(jm, key, val)
@@ -249,14 +250,14 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
             if (strcmp(key, "composition") != 0 && strcmp(key, "density") != 0) {
                 char k[40];
                 snprintf(k, sizeof k, "material.%.24s", key);
-                return ferr(p, k, NULL, "unknown key");
+                return ferr(p, k, "unknown key");
             }
         }
         json_t *jc = json_object_get(jm, "composition");
         if (!json_is_string(jc) || json_string_length(jc) == 0)
-            return ferr(p, "material.composition", NULL, "must be a non-empty string");
+            return ferr(p, "material.composition", "must be a non-empty string");
         if (json_string_length(jc) >= LC__COMPOSITION_MAX)
-            return ferr(p, "material.composition", NULL, "too long");
+            return ferr(p, "material.composition", "too long");
         lc__strlcpy(ob->composition, json_string_value(jc), sizeof ob->composition);
         char save[64];
         lc__strlcpy(save, p->field, sizeof save);
@@ -266,7 +267,7 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
         if (st != LC_OK)
             return st;
     } else {
-        return ferr(p, "material", NULL, "must be a name or {\"composition\", \"density\"}");
+        return ferr(p, "material", "must be a name or {\"composition\", \"density\"}");
     }
     /* placement */
     if ((st = get_vec3(p, jo, "position", ob->pos, LC__MAX_POS_MM, false)) != LC_OK)
@@ -280,7 +281,7 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
     json_t *js = json_object_get(jo, "shape");
     const char *shape = json_string_value(js);
     if (!shape)
-        return ferr(p, "shape", NULL, "missing or not a string");
+        return ferr(p, "shape", "missing or not a string");
     const char *wall_ok = NULL;
     if (strcmp(shape, "box") == 0) {
         ob->shape = LC__BOX;
@@ -315,7 +316,7 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
         ob->shape = LC__MESH;
         json_t *jf = json_object_get(jo, "file");
         if (!json_is_string(jf) || json_string_length(jf) == 0)
-            return ferr(p, "file", NULL, "missing or not a string");
+            return ferr(p, "file", "missing or not a string");
         ob->scale = 1.0;
         if (json_object_get(jo, "scale") &&
             (st = get_number(p, jo, "scale", &ob->scale, 0, 1.0e4, true)) != LC_OK)
@@ -325,9 +326,9 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
         for (int c = 0; c < 3; c++)
             if (fabs(ob->mesh->lo[c]) * ob->scale > LC__MAX_POS_MM ||
                 fabs(ob->mesh->hi[c]) * ob->scale > LC__MAX_POS_MM)
-                return ferr(p, "file", NULL, "mesh extends beyond 1000 m from its origin");
+                return ferr(p, "file", "mesh extends beyond 1000 m from its origin");
     } else {
-        return ferr(p, "shape", NULL,
+        return ferr(p, "shape",
                     "unknown shape (box, cylinder, sphere, ellipsoid or mesh expected)");
     }
     /* Keys that belong to another shape are mistakes worth reporting. */
@@ -336,11 +337,11 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
                                               {"file", "mesh"},       {"scale", "mesh"}};
     for (size_t k = 0; k < sizeof by_shape / sizeof by_shape[0]; k++)
         if (json_object_get(jo, by_shape[k][0]) && !strstr(by_shape[k][1], shape))
-            return ferr(p, by_shape[k][0], NULL, "not a parameter of this shape");
+            return ferr(p, by_shape[k][0], "not a parameter of this shape");
     /* wall */
     if (json_object_get(jo, "wall")) {
         if (!wall_ok)
-            return ferr(p, "wall", NULL, "meshes cannot have a wall");
+            return ferr(p, "wall", "meshes cannot have a wall");
         if ((st = get_number(p, jo, "wall", &ob->wall, 0, LC__MAX_SIZE_MM, true)) != LC_OK)
             return st;
         double mn = ob->half[0];
@@ -348,7 +349,7 @@ static lc_status parse_object(pctx *p, json_t *jo, size_t idx, lc__object *ob)
             if (ob->half[c] < mn)
                 mn = ob->half[c];
         if (ob->wall >= mn)
-            return ferr(p, "wall", NULL, "must be less than half the smallest size");
+            return ferr(p, "wall", "must be less than half the smallest size");
     }
     world_bounds(ob);
     return LC_OK;
