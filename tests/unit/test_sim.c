@@ -599,7 +599,9 @@ static void test_sphere_magnification(void **state)
     (void)state;
     const double R = 50, zc = 150;
     lc_scene *s = parse("{\"lucent_scene\":1,\"objects\":[{\"id\":\"ball\",\"shape\":\"sphere\","
-                        "\"radius\":50,\"position\":[200,0,150],\"material\":\"aluminium\"}]}",
+                        "\"radius\":50,\"position\":[200,0,150],\"material\":\"aluminium\"},"
+                        "{\"id\":\"high\",\"shape\":\"sphere\",\"radius\":50,"
+                        "\"position\":[450,0,300],\"material\":\"aluminium\"}]}",
                         LC_OK, NULL);
     lc_scanner *sc = NULL;
     assert_int_equal(lc_scanner_new(&sc, NULL), LC_OK);
@@ -630,8 +632,21 @@ static void test_sphere_magnification(void **state)
         count += hi[(size_t)p * lines + mid] < air[(size_t)p * nref];
     fprintf(stderr, "sphere: image %d px\n", count);
     assert_true(fabs(count - want_px) <= 1.0);
-    /* Outside the field of the view nothing is labelled: object 0 only. */
-    assert_int_equal(lc_sim_labels_bbox(lab, 1, 0, box), 0);
+    /* The side view: the higher sphere's tangent rays from the side source
+     * (y -650, z 420) meet the far-wall arm y = 340 at z = zs + 990 tan(.). */
+    {
+        double ey = 0 - (-650.0), ez = 300.0 - 420.0;
+        double th = atan2(ez, ey), al = asin(R / sqrt(ey * ey + ez * ez));
+        double za = 420.0 + 990.0 * tan(th - al), zb = 420.0 + 990.0 * tan(th + al);
+        assert_true(za > -40 && zb < 420); /* both on the wall arm */
+        double want1 = (zb - za) / 1.6;
+        assert_int_equal(lc_sim_labels_bbox(lab, 1, 1, box), 1);
+        fprintf(stderr, "side view sphere: predicted %.2f px, labels %u px\n", want1,
+                box[3] - box[1]);
+        assert_true(fabs((double)(box[3] - box[1]) - want1) <= 1.0);
+    }
+    /* Nothing is labelled for objects or views that do not exist. */
+    assert_int_equal(lc_sim_labels_bbox(lab, 2, 0, box), 0);
     assert_int_equal(lc_sim_labels_bbox(lab, 0, 2, box), 0);
     lc_sim_labels_free(lab);
     lc_scan_free(scan);
