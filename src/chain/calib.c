@@ -220,18 +220,27 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
     const uint8_t bad = LC_DET_DEAD | LC_DET_HOT | LC_DET_NOISY;
     double *rowmean = lc__calloc(h, sizeof(double));
     double *f = lc__calloc(w, sizeof(double));
+    float *ff = lc__calloc(w, sizeof(float));
     double *col = lc__calloc(h, sizeof(double));
     uint8_t *cand = lc__calloc(h, 1);
     lc_status st = LC_OK;
-    if (!rowmean || !f || !col || !cand) {
+    if (!rowmean || !f || !ff || !col || !cand) {
         st = lc_error_set(err, LC_ERR_NOMEM, "calibration: out of memory");
         goto done;
     }
     double best = INFINITY;
     for (uint32_t y = 0; y < h; y++) {
         const float *r = at->a[LC_HIGH] + (size_t)y * w;
+        /* Eight partial sums: independent chains instead of one serial add. */
+        float p[8] = {0};
+        uint32_t x = 0;
+        for (; x + 8 <= w; x += 8)
+            for (int j = 0; j < 8; j++)
+                p[j] += r[x + j];
         double s = 0;
-        for (uint32_t x = 0; x < w; x++)
+        for (int j = 0; j < 8; j++)
+            s += p[j];
+        for (; x < w; x++)
             s += r[x];
         rowmean[y] = s / w;
         if (!(at->detector[y] & bad))
@@ -264,19 +273,22 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
             col[j] = v;
         }
         f[x] = (npick % 2) ? col[npick / 2] : 0.5 * (col[npick / 2 - 1] + col[npick / 2]);
+        ff[x] = (float)f[x];
     }
     uint32_t nref = 0;
     for (uint32_t y = 0; y < h; y++) {
         if (!cand[y])
             continue;
         const float *r = at->a[LC_HIGH] + (size_t)y * w;
-        double dev = 0;
+        /* Count the lines that depart by 0.1 or more: an integer sum the
+         * compiler vectorises (a running maximum with a branch on noisy data
+         * was a third of the calibration time). */
+        uint32_t away = 0;
         for (uint32_t x = 0; x < w; x++) {
-            double d = r[x] - f[x];
-            d = d < 0 ? -d : d;
-            dev = d > dev ? d : dev;
+            float d = r[x] - ff[x];
+            away += (d >= 0.1f) | (d <= -0.1f);
         }
-        if (dev < 0.1) {
+        if (away == 0) {
             at->detector[y] |= LC_DET_REF;
             nref++;
         }
@@ -294,16 +306,17 @@ static lc_status fix_fluctuation(lc_atten *at, lc_error *err)
                 f[x] += r[x];
         }
         for (uint32_t x = 0; x < w; x++)
-            f[x] /= nref;
+            ff[x] = (float)(f[x] / nref);
         for (uint32_t y = 0; y < h; y++) {
             float *r = at->a[k] + (size_t)y * w;
             for (uint32_t x = 0; x < w; x++)
-                r[x] -= (float)f[x];
+                r[x] -= ff[x];
         }
     }
 done:
     free(rowmean);
     free(f);
+    free(ff);
     free(col);
     free(cand);
     return st;
