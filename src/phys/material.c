@@ -126,70 +126,115 @@ static int symbol_z(const char *s, size_t len)
     return 0;
 }
 
-/* Why: formulas come from scene files (outside bytes). xraylib 4.0.0's
- * CompoundParser leaks memory on some malformed input, so a formula is
- * checked here first against the grammar it accepts:
+/* Why: formulas come from scene files (outside bytes), and xraylib 4.0.0's
+ * CompoundParser leaks memory on some input, malformed or not (fuzzing found
+ * repeated symbols such as "CaSSSSS"). So lucent parses formulas itself,
+ * with the grammar CompoundParser accepts:
  *   formula = part+ ; part = (Symbol | "(" formula ")") [count]
  *   count = digits ["." digits]
- * with known element symbols and brackets nested at most 8 deep. Only a
- * formula that passes reaches xraylib. */
-static lc_status check_formula(const char *f, lc_error *err)
+ * known element symbols, brackets nested at most 8 deep, counts > 0. The
+ * atom counts per element are accumulated with each bracket's multiplier,
+ * and mass fractions come from xraylib's AtomicWeight. */
+#define FORMULA_DEPTH 8
+
+/* Parses an optional count at f[*i]; 1 when absent. */
+static lc_status parse_count(const char *f, size_t *i, double *count, lc_error *err)
 {
+    *count = 1.0;
+    size_t k = *i;
+    if (!(f[k] >= '0' && f[k] <= '9'))
+        return LC_OK;
+    double v = 0.0, scale = 1.0;
+    size_t digits = 0;
+    while (f[k] >= '0' && f[k] <= '9') {
+        if (++digits > 9)
+            return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": count too long",
+                                f);
+        v = v * 10.0 + (f[k++] - '0');
+    }
+    if (f[k] == '.') {
+        k++;
+        if (!(f[k] >= '0' && f[k] <= '9'))
+            return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": bad count at %zu",
+                                f, k);
+        size_t frac = 0;
+        while (f[k] >= '0' && f[k] <= '9') {
+            if (++frac > 9)
+                return lc_error_set(err, LC_ERR_FORMAT,
+                                    "bad chemical formula \"%s\": count too long", f);
+            scale /= 10.0;
+            v += (f[k++] - '0') * scale;
+        }
+    }
+    if (!(v > 0.0))
+        return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": zero count at %zu", f,
+                            k);
+    *count = v;
+    *i = k;
+    return LC_OK;
+}
+
+/* Atom counts per Z of a formula (n[Z] += atoms). */
+static lc_status parse_formula(const char *f, double n[LC__PHYS_ZMAX + 1], lc_error *err)
+{
+    /* One accumulator per bracket level; level 0 is the whole formula. */
+    static const size_t LEVELS = FORMULA_DEPTH + 1;
+    double acc[FORMULA_DEPTH + 1][LC__PHYS_ZMAX + 1];
+    bool empty[FORMULA_DEPTH + 1];
     int depth = 0;
-    bool empty_group = true; /* nothing since the last '(' (or the start) */
+    memset(acc[0], 0, sizeof acc[0]);
+    empty[0] = true;
     for (size_t i = 0; f[i];) {
         char c = f[i];
         if (c >= 'A' && c <= 'Z') {
             size_t len = 1;
             if (f[i + 1] >= 'a' && f[i + 1] <= 'z')
                 len = 2;
-            if (!symbol_z(f + i, len))
+            int z = symbol_z(f + i, len);
+            if (!z)
                 return lc_error_set(err, LC_ERR_FORMAT,
                                     "bad chemical formula \"%s\": unknown element \"%.*s\"", f,
                                     (int)len, f + i);
             i += len;
-            empty_group = false;
+            double cnt;
+            lc_status st = parse_count(f, &i, &cnt, err);
+            if (st != LC_OK)
+                return st;
+            acc[depth][z] += cnt;
+            empty[depth] = false;
         } else if (c == '(') {
-            if (++depth > 8)
+            if ((size_t)depth + 1 >= LEVELS)
                 return lc_error_set(err, LC_ERR_FORMAT,
                                     "bad chemical formula \"%s\": brackets nested too deep", f);
+            depth++;
+            memset(acc[depth], 0, sizeof acc[depth]);
+            empty[depth] = true;
             i++;
-            empty_group = true;
-            continue;
         } else if (c == ')') {
-            if (depth == 0 || empty_group)
+            if (depth == 0 || empty[depth])
                 return lc_error_set(err, LC_ERR_FORMAT,
                                     "bad chemical formula \"%s\": unbalanced or empty brackets", f);
-            depth--;
             i++;
+            double cnt;
+            lc_status st = parse_count(f, &i, &cnt, err);
+            if (st != LC_OK)
+                return st;
+            for (int z = 1; z <= LC__PHYS_ZMAX; z++)
+                acc[depth - 1][z] += cnt * acc[depth][z];
+            depth--;
+            empty[depth] = false;
         } else {
             return lc_error_set(err, LC_ERR_FORMAT,
                                 "bad chemical formula \"%s\": unexpected character at %zu", f,
                                 i + 1);
         }
-        /* Optional count after a symbol or a closing bracket. */
-        if (f[i] >= '0' && f[i] <= '9') {
-            bool nonzero = false;
-            while (f[i] >= '0' && f[i] <= '9')
-                nonzero |= f[i++] != '0';
-            if (f[i] == '.') {
-                i++;
-                if (!(f[i] >= '0' && f[i] <= '9'))
-                    return lc_error_set(err, LC_ERR_FORMAT,
-                                        "bad chemical formula \"%s\": bad count at %zu", f, i);
-                while (f[i] >= '0' && f[i] <= '9')
-                    nonzero |= f[i++] != '0';
-            }
-            if (!nonzero)
-                return lc_error_set(err, LC_ERR_FORMAT,
-                                    "bad chemical formula \"%s\": zero count at %zu", f, i);
-        }
     }
     if (depth != 0)
         return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": unbalanced brackets",
                             f);
-    if (empty_group)
+    if (empty[0])
         return lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\": empty", f);
+    memcpy(n, acc[0], sizeof acc[0]);
     return LC_OK;
 }
 
@@ -197,30 +242,28 @@ static lc_status check_formula(const char *f, lc_error *err)
 static lc_status add_formula(const char *formula, double weight, double wz[LC__PHYS_ZMAX + 1],
                              lc_error *err)
 {
-    lc_status chk = check_formula(formula, err);
-    if (chk != LC_OK)
-        return chk;
-    xrl_error *xe = NULL;
-    struct compoundData *cd = CompoundParser(formula, &xe);
-    if (!cd || xe) {
-        lc_status st =
-            lc_error_set(err, LC_ERR_FORMAT, "bad chemical formula \"%s\"%s%s", formula,
-                         xe && xe->message ? ": " : "", xe && xe->message ? xe->message : "");
-        xrl_error_free(xe);
-        if (cd)
-            FreeCompoundData(cd);
+    double n[LC__PHYS_ZMAX + 1];
+    lc_status st = parse_formula(formula, n, err);
+    if (st != LC_OK)
         return st;
-    }
-    for (int i = 0; i < cd->nElements; i++) {
-        int z = cd->Elements[i];
-        if (z < 1 || z > LC__PHYS_ZMAX) {
-            FreeCompoundData(cd);
+    double mass[LC__PHYS_ZMAX + 1], total = 0.0;
+    for (int z = 1; z <= LC__PHYS_ZMAX; z++) {
+        mass[z] = 0.0;
+        if (n[z] <= 0.0)
+            continue;
+        xrl_error *xe = NULL;
+        double a = AtomicWeight(z, &xe);
+        if (xe || !(a > 0.0)) {
+            xrl_error_free(xe);
             return lc_error_set(err, LC_ERR_UNSUPPORTED, "element Z=%d in \"%s\" not supported", z,
                                 formula);
         }
-        wz[z] += weight * cd->massFractions[i];
+        mass[z] = n[z] * a;
+        total += mass[z];
     }
-    FreeCompoundData(cd);
+    for (int z = 1; z <= LC__PHYS_ZMAX; z++)
+        if (mass[z] > 0.0)
+            wz[z] += weight * mass[z] / total;
     return LC_OK;
 }
 
