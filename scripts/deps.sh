@@ -9,8 +9,14 @@ PACKAGES=(
   libxrl-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libpng-dev
   libcmocka-dev libvips-dev
   dcmtk python3 python3-pydicom python3-numpy
-  chromium nodejs npm
+  chromium
 )
+# Node.js and npm drive the browser tests (playwright-core). Machines that
+# already have them (e.g. from another source, which conflicts with Debian's
+# npm package) keep theirs; elsewhere Debian's packages are installed.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
