@@ -8,6 +8,8 @@
 
 #include "commands.h"
 
+/* One command per line, in the order `lucent help` lists them. */
+/* clang-format off */
 static const cli_command *const commands[] = {
     &cmd_import,
     &cmd_simulate,
@@ -24,6 +26,7 @@ static const cli_command *const commands[] = {
     &cmd_station,
     &cmd_user,
 };
+/* clang-format on */
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void print_overview(FILE *f)
