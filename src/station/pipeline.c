@@ -472,19 +472,28 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
     }
 
     /* process */
+    int64_t t0 = lc__mono_us();
     s = lc__bag_from_scan(shown ? shown : scan, st->table, &bag, err);
     /* analyse: the bag as scanned, so the machine never marks a TIP threat */
+    int64_t t1 = lc__mono_us();
     int ran = 0;
     if (s == LC_OK)
         s = lc__analyse(st, scan, bag, &ran, err);
     row.atr_alarms = bag ? (int)bag->n_alarms : 0;
-    /* store */
+    /* store: files (synced), then the index row */
+    int64_t t2 = lc__mono_us();
     if (s == LC_OK)
         s = store_files(st, scan, bag, ran, row.dir, err);
+    int64_t t3 = lc__mono_us();
     if (s == LC_OK) {
         row.process_ms = (double)(lc__now_us() - acquired_us) / 1000.0;
         s = lc_store_scan_add(st->store, &row, err);
     }
+    int64_t t4 = lc__mono_us();
+    st->stage_ms[0] = (double)(t1 - t0) / 1000.0;
+    st->stage_ms[1] = (double)(t2 - t1) / 1000.0;
+    st->stage_ms[2] = (double)(t3 - t2) / 1000.0;
+    st->stage_ms[3] = (double)(t4 - t3) / 1000.0;
     if (s == LC_OK) {
         bag->row = row;
         if (row.tip) {
@@ -550,8 +559,11 @@ static void *pipeline_thread(void *arg)
         if (s != LC_OK)
             lc__log(st, "bag dropped: %s", err.msg);
         else
-            lc__log(st, "bag %lld stored (%s, %.0f ms)", (long long)st->latest_id, item.name,
-                    (double)(lc__mono_us() - t0) / 1000.0);
+            lc__log(st,
+                    "bag %lld stored (%s): %.0f ms (process %.0f, analyse %.0f, files %.0f, "
+                    "index %.0f)",
+                    (long long)st->latest_id, item.name, (double)(lc__mono_us() - t0) / 1000.0,
+                    st->stage_ms[0], st->stage_ms[1], st->stage_ms[2], st->stage_ms[3]);
         due += period;
         if (lc__mono_us() - due > period)
             due = lc__mono_us(); /* fell behind: do not burst */

@@ -297,6 +297,7 @@ struct lc_station {
     lc_mattable *table; /* the chain's material table (NULL: station fallback) */
     uint64_t rng;
     int64_t seq;
+    double stage_ms[4]; /* last bag: process, analyse, files, index (pipeline thread only) */
 };
 
 /* Creates a station without the HTTP server and pipeline (for the API
