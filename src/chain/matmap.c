@@ -268,7 +268,8 @@ lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matm
     uint32_t w = a->width, h = a->height;
     if (m->width != w || m->height != h)
         return lc_error_set(err, LC_ERR_ARG, "material map: size differs from the image's");
-    float *scratch = lc__mallocn((size_t)w * 5, sizeof(float)); /* 3 rows + 2 index rows */
+    /* 3 float rows, 2 index rows, the gathered Zeff and confidence rows */
+    float *scratch = lc__mallocn((size_t)w * 7, sizeof(float));
     uint8_t *conf = lc__mallocn((size_t)CONF_NU * CONF_NR, 1);
     if (!scratch || !conf) {
         free(scratch);
@@ -283,6 +284,8 @@ lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matm
     const uint16_t *lut = t->lut;
     const lut_params lp = {inv_du, inv_dr, r0, (float)LC__LUT_NU - 0.5f, (float)LC__LUT_NR - 0.5f};
     int32_t *idx = (int32_t *)(scratch + 3 * (size_t)w), *cidx = idx + w;
+    uint16_t *zq = (uint16_t *)(cidx + w);
+    uint8_t *cq = (uint8_t *)(zq + w);
     for (uint32_t y = 0; y < h; y++) {
         smooth_row(a->a[LC_HIGH], w, h, y, opts->smooth_radius, vs, sh);
         smooth_row(a->a[LC_LOW], w, h, y, opts->smooth_radius, vs, sl);
@@ -290,24 +293,22 @@ lc_status lc__matmap_fill(const lc_mattable *t, const lc_atten *a, const lc_matm
         float *zo = m->zeff + (size_t)y * w;
         uint8_t *co = m->cls + (size_t)y * w, *cf = m->conf + (size_t)y * w;
         lut_index_row(sh, sl, w, &lp, idx, cidx);
+        /* The gathers alone (scalar), then the rest in a loop the compiler
+         * vectorises. */
         for (uint32_t x = 0; x < w; x++) {
-            float ah = sh[x];
-            float z = (float)lut[idx[x]] * (1.0f / 256.0f);
+            zq[x] = lut[idx[x]];
+            cq[x] = conf[cidx[x]];
+        }
+        for (uint32_t x = 0; x < w; x++) {
+            float z = (float)zq[x] * (1.0f / 256.0f);
+            int none = (fl[x] & LC_PIX_IMPENETRABLE) | (sh[x] < air);
             uint8_t c = (uint8_t)(LC_CLASS_ORGANIC + (z >= zm) + (z >= zi));
-            uint8_t cc = conf[cidx[x]];
-            /* Impenetrable and air pixels, with masks rather than branches. */
-            uint32_t mimp = 0u - (uint32_t)(fl[x] & LC_PIX_IMPENETRABLE);
-            uint32_t mair = (0u - (uint32_t)(ah < air)) & ~mimp;
-            uint32_t mnone = mimp | mair;
-            c = (uint8_t)((c & ~mnone) | (LC_CLASS_IMPENETRABLE & mimp));
-            cc = (uint8_t)(cc & ~mnone);
-            uint32_t zb;
-            memcpy(&zb, &z, sizeof zb);
-            zb = (zb & ~mnone) | (0x7fc00000u & mnone); /* quiet NaN */
-            memcpy(&z, &zb, sizeof z);
-            zo[x] = z;
+            c = (fl[x] & LC_PIX_IMPENETRABLE) ? (uint8_t)LC_CLASS_IMPENETRABLE
+                : (sh[x] < air)               ? (uint8_t)LC_CLASS_AIR
+                                              : c;
+            zo[x] = none ? NAN : z;
             co[x] = c;
-            cf[x] = cc;
+            cf[x] = none ? 0 : cq[x];
         }
     }
     free(scratch);
