@@ -14,7 +14,7 @@
 
 static const char help[] =
     "usage: lucent calibrate --kit KIT.json (--simulate | --scan SCAN_DIR) -o TABLE.json\n"
-    "                        [--scanner SCANNER.json] [--seed N] [--quiet]\n"
+    "                        [--scanner SCANNER.json] [--seed N] [--save-scan DIR] [--quiet]\n"
     "\n"
     "Builds a material calibration table (Zeff lookup) from a scan of a step-wedge\n"
     "kit. The kit file lists known materials at known thicknesses and where each\n"
@@ -30,6 +30,8 @@ static const char help[] =
     "  --scanner FILE      tube and detector sections to start the fit from\n"
     "                      (default: the default scanner)\n"
     "  --seed N            noise seed of --simulate (default 1)\n"
+    "  --save-scan DIR     with --simulate: also write the kit scan as a DICOS scan\n"
+    "                      folder (what --scan reads back)\n"
     "  -o, --output FILE   the table to write\n"
     "  --quiet             do not print the per-step report\n"
     "\n"
@@ -39,7 +41,7 @@ static const char help[] =
 static int run(int argc, char **argv)
 {
     const char *cmd = "calibrate";
-    const char *kit_path = NULL, *scan_dir = NULL, *out = NULL, *scanner = NULL;
+    const char *kit_path = NULL, *scan_dir = NULL, *out = NULL, *scanner = NULL, *save = NULL;
     int simulate = 0, quiet = 0;
     long seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -53,6 +55,8 @@ static int run(int argc, char **argv)
             out = argv[++i];
         else if (strcmp(a, "--scanner") == 0 && has)
             scanner = argv[++i];
+        else if (strcmp(a, "--save-scan") == 0 && has)
+            save = argv[++i];
         else if (strcmp(a, "--seed") == 0 && has) {
             if (!cli_parse_long(argv[++i], 0, 2147483647L, &seed))
                 return cli_usage(cmd, "--seed: not a number 0..2147483647: '%s'", argv[i]);
@@ -69,6 +73,8 @@ static int run(int argc, char **argv)
         return cli_usage(cmd, "-o TABLE.json is required");
     if (simulate == (scan_dir != NULL))
         return cli_usage(cmd, "give exactly one of --simulate and --scan DIR");
+    if (save && !simulate)
+        return cli_usage(cmd, "--save-scan needs --simulate");
 
     lc_error err;
     lc_matlib *lib = NULL;
@@ -90,7 +96,8 @@ static int run(int argc, char **argv)
         lc_synth_options so;
         lc_synth_options_init(&so);
         so.seed = (uint64_t)seed;
-        if (lc_kit_simulate(kit, lib, &model, &so, &scan, &err) != LC_OK) {
+        if (lc_kit_simulate(kit, lib, &model, &so, &scan, &err) != LC_OK ||
+            (save && lc_dicos_write_scan(scan, save, &err) != LC_OK)) {
             rc = cli_fail(cmd, &err);
             goto done;
         }

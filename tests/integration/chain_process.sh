@@ -26,6 +26,23 @@ assert t["lucent_calib"] == 1 and len(t["ratio"]) == 26, "bad table"
 PY
 }
 
+# The same kit scan written as DICOS and calibrated with --scan (the path of
+# a real, imported kit scan) gives the same table.
+"$LUCENT" calibrate --kit "$LC_SOURCE_DIR/data/kits/default.json" --simulate \
+    --save-scan "$work/kitscan" -o "$work/calib2.json" --quiet
+"$LUCENT" calibrate --kit "$LC_SOURCE_DIR/data/kits/default.json" --scan "$work/kitscan" \
+    -o "$work/calib3.json" --quiet
+cmp "$work/calib2.json" "$work/calib3.json"
+# A kit naming an unknown material is bad input (1), with the file and field.
+sed 's/"steel"/"unobtainium"/' "$LC_SOURCE_DIR/data/kits/default.json" > "$work/badkit.json"
+set +e
+"$LUCENT" calibrate --kit "$work/badkit.json" --simulate -o "$work/x.json" 2> "$work/err.txt"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || { echo "bad kit: want 1, got $rc"; exit 1; }
+grep -q "badkit.json: steps\[25\].material: unknown 'unobtainium'" "$work/err.txt" || {
+    cat "$work/err.txt"; exit 1; }
+
 # 2. A bag of slabs, simulated.
 cat > "$work/slabs.json" <<'JSON'
 {
