@@ -70,7 +70,7 @@ typedef struct lc_atr_options {
     double line_mm;        /* belt travel per line, mm; 0 (default) = from the scan
                               (belt speed x line period) or 1.6 */
     double min_mass_g;     /* explosive rule: mass where the mass term reaches 0.5;
-                              default 250 */
+                              default 300 */
     double dense_area_mm2; /* dense rule: impenetrable area where the score reaches
                               0.5; default 1600 (a 40 x 40 mm hiding place) */
 } lc_atr_options;

@@ -50,7 +50,7 @@ void lc_atr_options_init(lc_atr_options *o)
     memset(o, 0, sizeof *o);
     for (int c = 0; c < LC_ATR_CLASSES; c++)
         o->sensitivity[c] = 0.5;
-    o->min_mass_g = 250;
+    o->min_mass_g = 300;
     o->dense_area_mm2 = 1600;
 }
 
@@ -681,6 +681,21 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
         return st;
     }
     pair_views(out);
+    /* two-view density: view a sees the object's areal density sigma_a over a
+     * mean width w_a (area / length along the belt, common to both views); for a
+     * box the cross-section is w_a x w_b, so rho = sqrt(sigma_a sigma_b / (w_a w_b))
+     * (a cylinder reads pi/4 of its density) */
+    for (size_t i = 0; i < out->n; i++) {
+        lc__atr_cand *c = &out->c[i];
+        c->density = 0;
+        if (c->pair < 0)
+            continue;
+        const lc__atr_cand *p = &out->c[c->pair];
+        double wa = c->area_mm2 / ((double)(c->bbox[2] - c->bbox[0]) * line_mm);
+        double wb = p->area_mm2 / ((double)(p->bbox[2] - p->bbox[0]) * line_mm);
+        if (c->sigma > 0 && p->sigma > 0 && wa > 0 && wb > 0)
+            c->density = 10.0 * sqrt(c->sigma * p->sigma / (wa * wb));
+    }
     for (size_t i = 0; i < out->n; i++) {
         lc__atr_cand *c = &out->c[i];
         const lc__atr_cand *p = c->pair >= 0 ? &out->c[c->pair] : NULL;

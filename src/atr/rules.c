@@ -27,28 +27,29 @@ static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
 {
     if (!isfinite(c->zeff) || c->imp_frac > 0.2)
         return 0;
-    double z = band(c->zeff, 6.5, 8.3, 0.25);
+    double z = band(c->zeff, 6.5, 8.15, 0.25);
     double m = step(c->mass_g, o->min_mass_g, 0.25 * o->min_mass_g);
     double s = step(c->sigma, 0.45, 0.12);
     double h = 1.0 - step(c->cv, 0.6, 0.12);
-    double k = step(c->contrast, 1.5, 0.5);
+    double k = step(c->contrast, 1.25, 0.5);
     return z * m * s * h * k;
 }
 
 static double weapon_score(const lc__atr_cand *c)
 {
-    double metal = c->imp_frac > 0.3 ? 1.0 : isfinite(c->zeff) ? step(c->zeff, 16.0, 1.2) : 0;
+    double metal = c->imp_frac > 0.3 ? 1.0 : isfinite(c->zeff) ? step(c->zeff, 17.8, 1.2) : 0;
     if (metal <= 0.01)
         return 0;
     double thick = step(c->sigma, 0.9, 0.3);
     /* a blade: long, narrow, well filled */
-    double blade = step(c->length_mm, 70, 10) * band(c->width_mm, 10, 55, 4) *
-                   step(c->length_mm / c->width_mm, 3.0, 0.5) * step(c->fill, 0.55, 0.08);
+    double blade = step(c->length_mm, 66, 10) * band(c->width_mm, 8, 62, 4) *
+                   step(c->length_mm / c->width_mm, 2.5, 0.5) * step(c->fill, 0.52, 0.08);
     /* a gun: a large metal mass, not a plain rectangle */
-    double gun = step(c->area_mm2, 3500, 600) * step(c->length_mm, 110, 15) *
-                 (1.0 - step(c->fill, 0.85, 0.04));
+    double gun = step(c->area_mm2, 3500, 600) * step(c->length_mm, 123, 15) *
+                 (1.0 - step(c->fill, 0.70, 0.04));
     double shape = blade > gun ? blade : gun;
-    return metal * thick * shape;
+    /* the power maps the tuning corpus's 10 % false-alarm point to 0.5 */
+    return pow(metal * thick * shape, 4.3);
 }
 
 static double dense_score(const lc_atr_options *o, const lc__atr_cand *c)
@@ -66,10 +67,13 @@ void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand 
     c->score[LC_ATR_DENSE] = dense_score(o, c);
     if (pair) {
         /* seen in the other view as well: an explosive must look organic and
-         * massive there too */
+         * massive there too, and be dense (explosives 1.5..1.9 g/cm3; water,
+         * sugar, books and clothing are lighter) */
         double pe = explosive_score(o, pair);
-        c->score[LC_ATR_EXPLOSIVE] = sqrt(c->score[LC_ATR_EXPLOSIVE] * (0.3 + 0.7 * pe));
+        double rho = c->density > 0 ? step(c->density, 0.88, 0.095) : 0.3;
+        c->score[LC_ATR_EXPLOSIVE] =
+            sqrt(c->score[LC_ATR_EXPLOSIVE] * (0.3 + 0.7 * pe)) * (0.2 + 0.8 * rho);
     } else {
-        c->score[LC_ATR_EXPLOSIVE] *= 0.7;
+        c->score[LC_ATR_EXPLOSIVE] *= 0.35;
     }
 }
