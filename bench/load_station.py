@@ -23,6 +23,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -219,6 +220,16 @@ def main():
         if proc:
             proc.terminate()
             proc.wait(30)
+        # The station's per-stage times of every bag, from its log.
+        stages = {"process": [], "analyse": [], "files": [], "index": []}
+        try:
+            for line in open(os.path.join(work, "station.log")):
+                m = re.search(r"process (\d+), analyse (\d+), files (\d+), index (\d+)", line)
+                if m:
+                    for k, v in zip(stages, m.groups()):
+                        stages[k].append(float(v))
+        except OSError:
+            pass
         shutil.rmtree(work, ignore_errors=True)
 
     report = {"consoles": a.consoles, "duration_s": round(elapsed, 1), "demo_rate": a.rate,
@@ -245,6 +256,10 @@ def main():
                                        "p99": pct(d, 99), "max": max(d) if d else None}
     print(f"last line -> both images in a console: n={len(d)} p50={pct(d, 50):.0f} ms "
           f"p95={pct(d, 95):.0f} ms p99={pct(d, 99):.0f} ms max={max(d) if d else 0:.0f} ms")
+    report["pipeline_stage_ms"] = {k: {"p50": pct(v, 50), "p95": pct(v, 95)}
+                                   for k, v in stages.items() if v}
+    print("pipeline stages (ms, p50/p95): " +
+          ", ".join(f"{k} {pct(v, 50):.0f}/{pct(v, 95):.0f}" for k, v in stages.items() if v))
     for kind, errs in stats.errors.items():
         report["errors"][kind] = errs[:20]
         print(f"errors in {kind}: {len(errs)}, e.g. {errs[:3]}")

@@ -53,4 +53,33 @@ assert kinds[-1] == "station.stop", kinds[-3:]
 assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 print("events:", len(kinds), "last:", kinds[-1])
 PYEOF
+# TLS: with a certificate configured the same API is served over HTTPS and
+# the session cookie is marked Secure.
+if command -v openssl >/dev/null; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" \
+    -days 1 -subj /CN=localhost 2>/dev/null
+  printf '{"tls_cert": "%s", "tls_key": "%s", "data_dir": "%s", "port": %s}\n' \
+    "$work/cert.pem" "$work/key.pem" "$data" "$port" > "$work/tls.json"
+  "$LUCENT" station --config "$work/tls.json" 2> "$work/tls.log" &
+  pid=$!
+  "$PY" - "$port" <<'PYEOF'
+import http.client, json, ssl, sys, time
+ctx = ssl.create_default_context()
+ctx.check_hostname = False
+ctx.verify_mode = ssl.CERT_NONE
+for _ in range(100):
+    try:
+        c = http.client.HTTPSConnection("127.0.0.1", int(sys.argv[1]), context=ctx, timeout=10)
+        c.request("POST", "/api/login", body=json.dumps({"user": "ada", "password": "admin-pass-1"}),
+                  headers={"Content-Type": "application/json"})
+        r = c.getresponse()
+        break
+    except OSError:
+        time.sleep(0.1)
+assert r.status == 200, r.status
+assert "; Secure" in r.getheader("Set-Cookie")
+print("tls: ok")
+PYEOF
+  kill -TERM "$pid"; wait "$pid"; pid=""
+fi
 echo "station_api: ok"
