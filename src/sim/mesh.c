@@ -511,20 +511,32 @@ double lc__hits_inside(lc__hitbuf *hb, double t0, double t1)
             hb->h[k++] = hb->h[i];
     }
     /* Winding number along the whole line (so a segment may start inside);
-     * length counted where it is non-zero within [t0, t1]. */
+     * length counted where it is non-zero within [t0, t1]. A closed mesh with
+     * consistent orientation keeps the winding in -1..1 and ends at 0; when it
+     * does not (a flipped triangle, an open or self-intersecting mesh), the
+     * even-odd rule decides instead, which only needs the crossings. */
     int w = 0;
+    bool consistent = true;
+    for (size_t i = 0; i < k && consistent; i++) {
+        w += hb->h[i].sign;
+        consistent = w >= -1 && w <= 1;
+    }
+    consistent = consistent && w == 0;
     double len = 0.0, prev = -INFINITY;
+    bool inside = false;
+    w = 0;
     for (size_t i = 0; i < k; i++) {
         double t = hb->h[i].t;
-        if (w != 0) {
+        if (inside) {
             double a = prev > t0 ? prev : t0, b = t < t1 ? t : t1;
             if (b > a)
                 len += b - a;
         }
         prev = t;
         w += hb->h[i].sign;
+        inside = consistent ? w != 0 : !inside;
     }
-    if (w != 0 && prev < t1) /* an open mesh: inside to the end */
+    if (inside && prev < t1) /* an open mesh: inside to the end */
         len += t1 - (prev > t0 ? prev : t0);
     return len;
 }

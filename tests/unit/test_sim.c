@@ -246,6 +246,29 @@ static void write_cube_binary(const char *path, double h)
     fclose(f);
 }
 
+/* The cube with one triangle's vertex order reversed (a common STL defect). */
+static void write_cube_flipped(const char *path, double h)
+{
+    double t[12][9];
+    cube_tris(h, t);
+    for (int c = 0; c < 3; c++) {
+        double tmp = t[4][3 + c];
+        t[4][3 + c] = t[4][6 + c];
+        t[4][6 + c] = tmp;
+    }
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "solid flipped\n");
+    for (int i = 0; i < 12; i++) {
+        fprintf(f, "facet normal 0 0 0\nouter loop\n");
+        for (int v = 0; v < 3; v++)
+            fprintf(f, "vertex %.17g %.17g %.17g\n", t[i][v * 3], t[i][v * 3 + 1], t[i][v * 3 + 2]);
+        fprintf(f, "endloop\nendfacet\n");
+    }
+    fprintf(f, "endsolid flipped\n");
+    fclose(f);
+}
+
 static void write_cube_ascii(const char *path, double h)
 {
     double t[12][9];
@@ -272,6 +295,9 @@ static void test_mesh_vs_box(void **state)
     snprintf(p2, sizeof p2, "%s/cube_ascii.stl", tmpdir);
     write_cube_binary(p1, 40);
     write_cube_ascii(p2, 40);
+    char p3[512];
+    snprintf(p3, sizeof p3, "%s/cube_flipped.stl", tmpdir);
+    write_cube_flipped(p3, 40);
     lc_scene *s = parse("{\"lucent_scene\":1,\"objects\":["
                         "{\"shape\":\"box\",\"size\":[80,80,80],\"position\":[0,0,0],"
                         "\"rotation\":[10,20,30],\"material\":\"water\"},"
@@ -282,9 +308,11 @@ static void test_mesh_vs_box(void **state)
                         "{\"shape\":\"mesh\",\"file\":\"cube.stl\",\"position\":[0,0,0],"
                         "\"material\":\"water\"},"
                         "{\"shape\":\"mesh\",\"file\":\"cube.stl\",\"scale\":0.5,"
-                        "\"position\":[0,0,0],\"material\":\"water\"}]}",
+                        "\"position\":[0,0,0],\"material\":\"water\"},"
+                        "{\"shape\":\"mesh\",\"file\":\"cube_flipped.stl\",\"position\":[0,0,0],"
+                        "\"rotation\":[10,20,30],\"material\":\"water\"}]}",
                         LC_OK, NULL);
-    assert_int_equal(s->nmeshes, 2); /* cube.stl loaded once */
+    assert_int_equal(s->nmeshes, 3); /* cube.stl loaded once */
     /* Random rays: mesh and analytic box agree. */
     lc__simrng r;
     lc__simrng_seed(&r, 7, 0, 0);
@@ -298,6 +326,15 @@ static void test_mesh_vs_box(void **state)
         double lb = path_of(s, 0, a, b), lm = path_of(s, 1, a, b), la = path_of(s, 2, a, b);
         assert_true(fabs(lb - lm) < 1e-6);
         assert_true(fabs(lb - la) < 1e-6);
+        /* A flipped triangle only changes which rule decides, not the length
+         * (for segments that start and end outside). */
+        double r2a = 0, r2b = 0;
+        for (int c = 0; c < 3; c++) {
+            r2a += a[c] * a[c];
+            r2b += b[c] * b[c];
+        }
+        if (r2a > 3 * 40 * 40 && r2b > 3 * 40 * 40)
+            assert_true(fabs(lb - path_of(s, 5, a, b)) < 1e-6);
         crossing += lb > 0;
     }
     assert_true(crossing > 300);
