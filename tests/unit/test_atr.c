@@ -1,0 +1,497 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_atr.c: threat recognition against independent numbers. Synthetic
+ * two-view scans (the chain's slab synthesiser, with noise) of known
+ * objects: an RDX block on a cellulose layer is found as an explosive with
+ * its stripped Zeff in the organic band, its mass within 25 % of density x
+ * volume and its two-view density within 25 % of 1.82; the same block of
+ * water is not an explosive alarm; a thin steel blade is a weapon; a lead
+ * slab is dense. The evaluation arithmetic on hand-made bags; the detection
+ * criterion at its IoU boundary; the JSON report; the truth parser on
+ * malformed input; argument errors.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "atr/atr_int.h"
+#include "lucent/lucent.h"
+
+static lc_mattable *table;
+static lc_matlib *lib;
+
+static int setup(void **state)
+{
+    (void)state;
+    lc_chain_model m;
+    lc_chain_model_init(&m);
+    lc_error err;
+    if (lc_mattable_generate(&m, &table, &err) != LC_OK)
+        return -1;
+    return lc_matlib_new(&lib, &err) == LC_OK ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    lc_mattable_free(table);
+    lc_matlib_free(lib);
+    return 0;
+}
+
+static const lc_material *mat(const char *name)
+{
+    const lc_material *m = NULL;
+    lc_error err;
+    assert_int_equal(lc_matlib_get(lib, name, &m, &err), LC_OK);
+    return m;
+}
+
+/* Regions of one view: an object rect with layers (object + background)
+ * inside a background slab rect, tiled without overlap. */
+static size_t framed(lc_synth_region *r, uint32_t view, const uint32_t slab[4],
+                     const uint32_t obj[4], const lc_material *bg, double bg_areal,
+                     const lc_material *m, double areal)
+{
+    size_t n = 0;
+    uint32_t rects[5][4] = {
+        {slab[0], slab[1], slab[2], obj[1]}, /* above */
+        {slab[0], obj[3], slab[2], slab[3]}, /* below */
+        {slab[0], obj[1], obj[0], obj[3]},   /* left */
+        {obj[2], obj[1], slab[2], obj[3]},   /* right */
+        {obj[0], obj[1], obj[2], obj[3]},    /* the object */
+    };
+    for (int k = 0; k < 5; k++) {
+        if (rects[k][0] >= rects[k][2] || rects[k][1] >= rects[k][3])
+            continue;
+        memset(&r[n], 0, sizeof r[n]);
+        r[n].view = view;
+        memcpy(r[n].rect, rects[k], sizeof rects[k]);
+        r[n].n = 0;
+        if (bg) {
+            r[n].mats[r[n].n] = bg;
+            r[n].areal_g_cm2[r[n].n++] = bg_areal;
+        }
+        if (k == 4) {
+            r[n].mats[r[n].n] = m;
+            r[n].areal_g_cm2[r[n].n++] = areal;
+        }
+        if (r[n].n > 0)
+            n++;
+    }
+    return n;
+}
+
+/* A two-view scan of one box object (size_x along the belt, size_y across,
+ * size_z up) of material name/density on a 1 g/cm^2 cellulose layer, with
+ * the default pixel sizes of the analysis (0.8 mm across, 1.6 mm along). */
+static lc_scan *box_scan(const char *name, double rho, double sx, double sy, double sz)
+{
+    const lc_material *m = mat(name), *bg = mat("cellulose");
+    uint32_t lx = (uint32_t)lround(sx / 1.6), ly = (uint32_t)lround(sy / 0.8),
+             lz = (uint32_t)lround(sz / 0.8);
+    uint32_t slab[4] = {20, 20, 220, 180};
+    uint32_t o0[4] = {60, 40, 60 + lx, 40 + ly}, o1[4] = {60, 50, 60 + lx, 50 + lz};
+    lc_synth_region r[10];
+    size_t n = framed(r, 0, slab, o0, bg, 1.0, m, rho * sz / 10.0);
+    n += framed(r + n, 1, slab, o1, bg, 1.0, m, rho * sy / 10.0);
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    so.seed = 3;
+    lc_scan *scan = NULL;
+    lc_error err;
+    if (lc_synth_scan(&model, 2, 240, 200, r, n, &so, &scan, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    return scan;
+}
+
+static lc_atr_result *analyze(const lc_scan *scan, double sens)
+{
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    o.pixel_mm = 0.8;
+    o.line_mm = 1.6;
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        o.sensitivity[c] = sens;
+    lc_atr_result *res = NULL;
+    lc_error err;
+    if (lc_atr_analyze(table, scan, &o, &res, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    return res;
+}
+
+static const lc_atr_alarm *best(const lc_atr_result *r, lc_atr_class c, uint32_t view)
+{
+    const lc_atr_alarm *b = NULL;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->alarms[i].cls == c && r->alarms[i].view == view &&
+            (!b || r->alarms[i].score > b->score))
+            b = &r->alarms[i];
+    return b;
+}
+
+static void test_explosive_block(void **state)
+{
+    (void)state;
+    /* RDX 1.82 g/cm3, 120 x 60 x 40 mm: 524 g */
+    lc_scan *scan = box_scan("rdx", 1.82, 120, 60, 40);
+    lc_atr_result *r = analyze(scan, 0.5);
+    assert_true(r->alarm);
+    const lc_atr_alarm *a = best(r, LC_ATR_EXPLOSIVE, 0);
+    assert_non_null(a);
+    double mass = 12.0 * 6.0 * 4.0 * 1.82;
+    assert_true(fabs(a->mass_g - mass) < 0.25 * mass);
+    assert_true(a->zeff > 6.6 && a->zeff < 8.0);
+    assert_true(fabs(a->density_g_cm3 - 1.82) < 0.25 * 1.82);
+    /* the box: lines 60..135, pixels 40..115 */
+    assert_true(abs((int)a->bbox[0] - 60) <= 3 && abs((int)a->bbox[2] - 135) <= 3);
+    assert_true(abs((int)a->bbox[1] - 40) <= 3 && abs((int)a->bbox[3] - 115) <= 3);
+    assert_true(a->score >= 0.5 && a->score <= 1.0);
+    assert_null(best(r, LC_ATR_DENSE, 0));
+    lc_atr_result_free(r);
+    lc_scan_free(scan);
+}
+
+static void test_water_block_not_explosive(void **state)
+{
+    (void)state;
+    lc_scan *scan = box_scan("water", 1.0, 120, 60, 40);
+    lc_atr_result *r = analyze(scan, 0.5);
+    assert_null(best(r, LC_ATR_EXPLOSIVE, 0));
+    assert_null(best(r, LC_ATR_EXPLOSIVE, 1));
+    lc_atr_result_free(r);
+    /* at sensitivity 1 it is a candidate, with a density near 1 */
+    r = analyze(scan, 1.0);
+    const lc_atr_alarm *a = best(r, LC_ATR_EXPLOSIVE, 0);
+    assert_non_null(a);
+    assert_true(fabs(a->density_g_cm3 - 1.0) < 0.25);
+    assert_true(a->score < 0.5);
+    lc_atr_result_free(r);
+    lc_scan_free(scan);
+}
+
+static void test_blade_and_dense(void **state)
+{
+    (void)state;
+    /* view 0: a steel blade 200 x 30 x 2 mm flat; a 5 mm lead slab 80 x 64 mm.
+     * view 1: the blade on edge (2 mm wide), the lead 5 mm high. */
+    const lc_material *steel = mat("stainless_steel"), *lead = mat("lead");
+    lc_synth_region r[4];
+    memset(r, 0, sizeof r);
+    uint32_t rects[4][4] = {
+        {20, 30, 145, 68}, {160, 100, 210, 180}, {20, 40, 145, 43}, {160, 60, 210, 67}};
+    for (int k = 0; k < 4; k++) {
+        r[k].view = (uint32_t)(k / 2);
+        memcpy(r[k].rect, rects[k], sizeof rects[k]);
+        r[k].n = 1;
+        r[k].mats[0] = k % 2 ? lead : steel;
+    }
+    r[0].areal_g_cm2[0] = 8.0 * 0.2;   /* 2 mm steel */
+    r[1].areal_g_cm2[0] = 11.35 * 6.4; /* 64 mm of lead across */
+    r[2].areal_g_cm2[0] = 8.0 * 3.0;   /* 30 mm of steel on edge */
+    r[3].areal_g_cm2[0] = 11.35 * 8.0;
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    lc_scan *scan = NULL;
+    lc_error err;
+    if (lc_synth_scan(&model, 2, 240, 200, r, 4, &so, &scan, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    lc_atr_result *res = analyze(scan, 0.5);
+    const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
+    assert_non_null(w);
+    assert_true(w->bbox[0] <= 22 && w->bbox[2] >= 143 && w->bbox[1] <= 32 && w->bbox[3] >= 66);
+    const lc_atr_alarm *d = best(res, LC_ATR_DENSE, 0);
+    assert_non_null(d);
+    assert_true(d->bbox[0] >= 158 && d->bbox[2] <= 212 && d->bbox[1] >= 98);
+    assert_true(isnan(d->zeff) || d->zeff > 0);
+    /* the blade is not an explosive; the lead is not a weapon */
+    for (size_t i = 0; i < res->n; i++) {
+        assert_true(res->alarms[i].cls != LC_ATR_EXPLOSIVE);
+        if (res->alarms[i].cls == LC_ATR_WEAPON && res->alarms[i].view == 0)
+            assert_true(res->alarms[i].bbox[0] < 150);
+    }
+    lc_atr_result_free(res);
+    /* sensitivity 0 reports nothing */
+    res = analyze(scan, 0.0);
+    assert_int_equal(res->n, 0);
+    assert_false(res->alarm);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
+static void test_empty_scan_is_clear(void **state)
+{
+    (void)state;
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    lc_scan *scan = NULL;
+    lc_error err;
+    assert_int_equal(lc_synth_scan(&model, 2, 120, 100, NULL, 0, &so, &scan, &err), LC_OK);
+    lc_atr_result *r = analyze(scan, 0.5);
+    assert_false(r->alarm);
+    assert_int_equal(r->n, 0);
+    char *json = NULL;
+    assert_int_equal(lc_atr_result_json(r, &json, &err), LC_OK);
+    json_t *j = json_loads(json, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(j, "decision")), "clear");
+    assert_int_equal(json_array_size(json_object_get(j, "alarms")), 0);
+    json_decref(j);
+    free(json);
+    lc_atr_result_free(r);
+    lc_scan_free(scan);
+}
+
+static void test_report_json(void **state)
+{
+    (void)state;
+    lc_atr_alarm al[2] = {
+        {LC_ATR_EXPLOSIVE, 1, {10, 20, 30, 40}, 0.75, 7.25, 512.5, 100, 5, 1.7, -1},
+        {LC_ATR_DENSE, 0, {1, 2, 3, 4}, 0.5, NAN, 0, 10, 0, 0, -1},
+    };
+    lc_atr_result r = {1, 2, al, 0.1};
+    char *text = NULL;
+    lc_error err;
+    assert_int_equal(lc_atr_result_json(&r, &text, &err), LC_OK);
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "decision")), "alarm");
+    json_t *a = json_array_get(json_object_get(j, "alarms"), 0);
+    assert_string_equal(json_string_value(json_object_get(a, "class")), "explosive");
+    assert_int_equal(json_integer_value(json_object_get(a, "view")), 1);
+    json_t *bb = json_object_get(a, "bbox");
+    assert_int_equal(json_integer_value(json_array_get(bb, 0)), 10);
+    assert_int_equal(json_integer_value(json_array_get(bb, 3)), 40);
+    assert_true(fabs(json_number_value(json_object_get(a, "score")) - 0.75) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(a, "zeff")) - 7.25) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(a, "mass_g")) - 512.5) < 1e-9);
+    json_t *d = json_array_get(json_object_get(j, "alarms"), 1);
+    assert_true(json_is_null(json_object_get(d, "zeff")));
+    assert_string_equal(json_string_value(json_object_get(d, "class")), "dense");
+    json_decref(j);
+    free(text);
+    assert_int_equal(lc_atr_result_json(NULL, &text, &err), LC_ERR_ARG);
+}
+
+static lc_atr_alarm mk(lc_atr_class c, uint32_t view, uint32_t x0, uint32_t y0, uint32_t x1,
+                       uint32_t y1, double score)
+{
+    lc_atr_alarm a;
+    memset(&a, 0, sizeof a);
+    a.cls = c;
+    a.view = view;
+    a.bbox[0] = x0, a.bbox[1] = y0, a.bbox[2] = x1, a.bbox[3] = y1;
+    a.score = score;
+    a.paired = -1;
+    return a;
+}
+
+static void test_detection_criterion(void **state)
+{
+    (void)state;
+    lc_atr_truth t;
+    memset(&t, 0, sizeof t);
+    t.cls = LC_ATR_WEAPON;
+    t.has_box[1] = 1;
+    t.box[1][0] = 0, t.box[1][1] = 0, t.box[1][2] = 100, t.box[1][3] = 100;
+    /* IoU of [0,0,100,10] with [0,0,100,100] is 0.1 exactly: detects */
+    lc_atr_alarm a = mk(LC_ATR_WEAPON, 1, 0, 0, 100, 10, 0.9);
+    assert_int_equal(lc_atr_alarm_detects(&a, &t), 1);
+    a.bbox[3] = 9; /* 0.09 */
+    assert_int_equal(lc_atr_alarm_detects(&a, &t), 0);
+    a.bbox[3] = 50;
+    assert_int_equal(lc_atr_alarm_detects(&a, &t), 1);
+    a.view = 0; /* no box in view 0 */
+    assert_int_equal(lc_atr_alarm_detects(&a, &t), 0);
+    a.view = 1;
+    a.cls = LC_ATR_DENSE; /* wrong class */
+    assert_int_equal(lc_atr_alarm_detects(&a, &t), 0);
+    assert_int_equal(lc_atr_alarm_detects(NULL, &t), 0);
+}
+
+static void test_metrics_arithmetic(void **state)
+{
+    (void)state;
+    /* bag 0: clean, one alarm 0.7 (a false alarm at 0.5)
+     * bag 1: clean, one alarm 0.3
+     * bag 2: 500 g explosive (hard); a detecting alarm 0.6 and a stray 0.8
+     * bag 3: weapon (easy) with a dense alarm 0.9 over it (wrong class)
+     * bag 4: 200 g explosive (medium), detected at 0.55 in view 1 only */
+    lc_atr_alarm a0[1] = {mk(LC_ATR_EXPLOSIVE, 0, 0, 0, 10, 10, 0.7)};
+    lc_atr_alarm a1[1] = {mk(LC_ATR_WEAPON, 0, 0, 0, 10, 10, 0.3)};
+    lc_atr_alarm a2[2] = {mk(LC_ATR_EXPLOSIVE, 0, 10, 10, 50, 50, 0.6),
+                          mk(LC_ATR_EXPLOSIVE, 1, 200, 200, 250, 250, 0.8)};
+    lc_atr_alarm a3[1] = {mk(LC_ATR_DENSE, 0, 100, 100, 150, 150, 0.9)};
+    lc_atr_alarm a4[1] = {mk(LC_ATR_EXPLOSIVE, 1, 5, 5, 25, 25, 0.55)};
+    lc_atr_eval_bag b[5];
+    memset(b, 0, sizeof b);
+    b[0].n_alarms = 1, b[0].alarms = a0;
+    b[1].n_alarms = 1, b[1].alarms = a1;
+    b[2].n_alarms = 2, b[2].alarms = a2;
+    b[2].n_truth = 1;
+    b[2].truth[0].cls = LC_ATR_EXPLOSIVE;
+    b[2].truth[0].difficulty = 2;
+    b[2].truth[0].mass_g = 500;
+    b[2].truth[0].has_box[0] = 1;
+    memcpy(b[2].truth[0].box[0], (uint32_t[4]){12, 12, 48, 48}, 4 * sizeof(uint32_t));
+    b[3].n_alarms = 1, b[3].alarms = a3;
+    b[3].n_truth = 1;
+    b[3].truth[0].cls = LC_ATR_WEAPON;
+    b[3].truth[0].difficulty = 0;
+    b[3].truth[0].has_box[0] = 1;
+    memcpy(b[3].truth[0].box[0], (uint32_t[4]){100, 100, 150, 150}, 4 * sizeof(uint32_t));
+    b[4].n_alarms = 1, b[4].alarms = a4;
+    b[4].n_truth = 1;
+    b[4].truth[0].cls = LC_ATR_EXPLOSIVE;
+    b[4].truth[0].difficulty = 1;
+    b[4].truth[0].mass_g = 200;
+    b[4].truth[0].has_box[0] = 1;
+    b[4].truth[0].has_box[1] = 1;
+    memcpy(b[4].truth[0].box[0], (uint32_t[4]){300, 300, 320, 320}, 4 * sizeof(uint32_t));
+    memcpy(b[4].truth[0].box[1], (uint32_t[4]){5, 5, 25, 25}, 4 * sizeof(uint32_t));
+
+    lc_atr_metrics m;
+    double thr[3] = {0.5, 0.5, 0.5};
+    lc_atr_eval_metrics(b, 5, thr, &m);
+    assert_int_equal(m.bags, 5);
+    assert_int_equal(m.clean, 2);
+    assert_int_equal(m.clean_alarmed, 1);
+    assert_int_equal(m.alarmed, 4);
+    assert_int_equal(m.false_alarms, 3); /* bag 0, the stray 0.8, the dense alarm */
+    assert_int_equal(m.n[LC_ATR_EXPLOSIVE][2], 1);
+    assert_int_equal(m.hit[LC_ATR_EXPLOSIVE][2], 1);
+    assert_int_equal(m.n[LC_ATR_EXPLOSIVE][1], 1);
+    assert_int_equal(m.hit[LC_ATR_EXPLOSIVE][1], 1);
+    assert_int_equal(m.n[LC_ATR_WEAPON][0], 1);
+    assert_int_equal(m.hit[LC_ATR_WEAPON][0], 0);
+    assert_int_equal(m.n_expl300, 1);
+    assert_int_equal(m.hit_expl300, 1);
+
+    /* a higher explosive threshold loses both explosives and bag 0's alarm
+     * (0.7 < 0.75) but keeps the stray 0.8 */
+    double thr2[3] = {0.75, 0.5, 0.5};
+    lc_atr_eval_metrics(b, 5, thr2, &m);
+    assert_int_equal(m.clean_alarmed, 0);
+    assert_int_equal(m.hit[LC_ATR_EXPLOSIVE][2], 0);
+    assert_int_equal(m.hit[LC_ATR_EXPLOSIVE][1], 0);
+    assert_int_equal(m.false_alarms, 2);
+    assert_int_equal(m.hit_expl300, 0);
+    /* threshold 0: every alarm counts; bag 1's weapon alarm too */
+    double thr0[3] = {0, 0, 0};
+    lc_atr_eval_metrics(b, 5, thr0, &m);
+    assert_int_equal(m.clean_alarmed, 2);
+    assert_int_equal(m.false_alarms, 4);
+}
+
+static void test_truth_parser(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",
+        "{",
+        "[]",
+        "{\"lucent_corpus\": 2, \"bags\": []}",
+        "{\"lucent_corpus\": 1}",
+        "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\"}]}",
+        "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"../x\", \"scene\": \"a.json\", "
+        "\"threats\": []}]}",
+        "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\", \"scene\": \"a.json\", "
+        "\"threats\": [{\"class\": \"bomb\", \"difficulty\": \"easy\", \"mass_g\": 1, "
+        "\"parts\": []}]}]}",
+        "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\", \"scene\": \"a.json\", "
+        "\"threats\": [{\"class\": \"dense\", \"difficulty\": \"extreme\", \"mass_g\": 1, "
+        "\"parts\": []}]}]}",
+        "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\", \"scene\": \"a.json\", "
+        "\"threats\": [{\"class\": \"dense\", \"difficulty\": \"easy\", \"mass_g\": 1, "
+        "\"parts\": [1]}]}]}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        lc__atr_ebag *b = NULL;
+        size_t n = 7;
+        lc_error err;
+        lc_status st = lc__atr_parse_truth("truth.json", bad[i], strlen(bad[i]), &b, &n, &err);
+        assert_true(st == LC_ERR_FORMAT || st == LC_ERR_LIMIT);
+        assert_null(b);
+        assert_int_equal(n, 0);
+        assert_non_null(strstr(err.msg, "truth.json"));
+    }
+    const char *good = "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\", \"scene\": "
+                       "\"a.json\", \"threats\": [{\"class\": \"weapon\", \"kind\": \"gun\", "
+                       "\"difficulty\": \"hard\", \"mass_g\": 812.5, \"parts\": [\"g_1_slide\", "
+                       "\"g_1_grip\"]}]}, {\"name\": \"b\", \"scene\": \"b.json\", "
+                       "\"threats\": []}]}";
+    lc__atr_ebag *b = NULL;
+    size_t n = 0;
+    lc_error err;
+    assert_int_equal(lc__atr_parse_truth("t", good, strlen(good), &b, &n, &err), LC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(b[0].name, "a");
+    assert_int_equal(b[0].n_threats, 1);
+    assert_int_equal(b[0].th[0].t.cls, LC_ATR_WEAPON);
+    assert_int_equal(b[0].th[0].t.difficulty, 2);
+    assert_true(b[0].th[0].t.mass_g == 812.5);
+    assert_int_equal(b[0].th[0].n_parts, 2);
+    assert_string_equal(b[0].th[0].parts[1], "g_1_grip");
+    assert_int_equal(b[1].n_threats, 0);
+    free(b);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    lc_atr_result *r = (lc_atr_result *)1;
+    lc_error err;
+    assert_int_equal(lc_atr_analyze(NULL, NULL, NULL, &r, &err), LC_ERR_ARG);
+    assert_null(r);
+    assert_int_equal(lc_atr_analyze_atten(table, NULL, 0, NULL, &r, &err), LC_ERR_ARG);
+    lc_atten *a = NULL, *b = NULL;
+    assert_int_equal(lc_atten_new(10, 10, &a, &err), LC_OK);
+    assert_int_equal(lc_atten_new(12, 10, &b, &err), LC_OK);
+    const lc_atten *v[2] = {a, b};
+    assert_int_equal(lc_atr_analyze_atten(table, v, 2, NULL, &r, &err), LC_ERR_ARG);
+    assert_int_equal(lc_atr_analyze_atten(table, v, 1, NULL, &r, &err), LC_OK);
+    assert_int_equal(r->n, 0);
+    lc_atr_result_free(r);
+    lc_atr_result_free(NULL);
+    lc_atten_free(a);
+    lc_atten_free(b);
+    lc_atr_class c;
+    assert_int_equal(lc_atr_class_parse("weapon", &c), 0);
+    assert_int_equal(c, LC_ATR_WEAPON);
+    assert_int_equal(lc_atr_class_parse("bomb", &c), -1);
+    assert_string_equal(lc_atr_class_name(LC_ATR_DENSE), "dense");
+    assert_int_equal(lc_atr_eval_run(NULL, "/nonexistent", NULL, NULL, NULL, &err), LC_ERR_ARG);
+    lc_status st = lc_atr_eval_run(table, "/nonexistent/corpus", NULL, NULL, NULL, &err);
+    assert_true(st == LC_ERR_NOT_FOUND || st == LC_ERR_IO);
+    assert_non_null(strstr(err.msg, "truth.json"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_explosive_block),
+        cmocka_unit_test(test_water_block_not_explosive),
+        cmocka_unit_test(test_blade_and_dense),
+        cmocka_unit_test(test_empty_scan_is_clear),
+        cmocka_unit_test(test_report_json),
+        cmocka_unit_test(test_detection_criterion),
+        cmocka_unit_test(test_metrics_arithmetic),
+        cmocka_unit_test(test_truth_parser),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
