@@ -1,0 +1,130 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""atr_check.py: independent checks of what `lucent analyze` and `lucent eval`
+write, for tests/integration/atr_cli.sh.
+
+  atr_check.py report REPORT.json SCAN_DIR   the JSON report has the issue's
+        shape and agrees with the TDR that pydicom reads from SCAN_DIR
+  atr_check.py eval CORPUS_DIR                recomputes the operating-point
+        counts of summary.json from results.csv and truth.json, and checks
+        roc.csv (rates in 0..1, false alarms non-increasing with threshold)
+        and the PNG signature
+"""
+import csv
+import json
+import math
+import os
+import sys
+
+import pydicom
+
+
+def fail(msg):
+    print("atr_check:", msg)
+    sys.exit(1)
+
+
+def find(ds, tag):
+    """The value of tag in ds or any dataset nested in its sequences."""
+    if tag in ds:
+        return ds[tag].value
+    for el in ds:
+        if el.VR == "SQ":
+            for it in el.value:
+                v = find(it, tag)
+                if v is not None:
+                    return v
+    return None
+
+
+def check_report(path, scan):
+    rep = json.load(open(path))
+    if set(rep) != {"decision", "alarms"}:
+        fail("report keys %s" % sorted(rep))
+    if rep["decision"] not in ("alarm", "clear"):
+        fail("decision %r" % rep["decision"])
+    if (rep["decision"] == "alarm") != (len(rep["alarms"]) > 0):
+        fail("decision disagrees with the alarm list")
+    for a in rep["alarms"]:
+        for k in ("class", "view", "bbox", "score", "zeff", "mass_g"):
+            if k not in a:
+                fail("alarm without %s" % k)
+        if a["class"] not in ("explosive", "weapon", "dense"):
+            fail("class %r" % a["class"])
+        x0, y0, x1, y1 = a["bbox"]
+        if not (0 <= x0 < x1 and 0 <= y0 < y1):
+            fail("bbox %r" % a["bbox"])
+        if not (0 <= a["score"] <= 1):
+            fail("score %r" % a["score"])
+    scores = [a["score"] for a in rep["alarms"]]
+    if scores != sorted(scores, reverse=True):
+        fail("alarms not sorted by score")
+    ds = pydicom.dcmread(os.path.join(scan, "tdr_machine.dcs"))
+    decision = ds[0x4010, 0x1031].value
+    if decision != rep["decision"].upper():
+        fail("TDR decision %s, report %s" % (decision, rep["decision"]))
+    n = len(ds[0x4010, 0x1011].value) if (0x4010, 0x1011) in ds else 0
+    if n != len(rep["alarms"]):
+        fail("TDR has %d threats, report %d alarms" % (n, len(rep["alarms"])))
+    cats = {"explosive": "EXPLOSIVE", "weapon": "PROHIBITED_ITEM", "dense": "ANOMALY"}
+    for item, a in zip(ds[0x4010, 0x1011].value if n else [], rep["alarms"]):
+        cat = find(item, (0x4010, 0x1012))
+        if cat != cats[a["class"]]:
+            fail("TDR category %s for %s" % (cat, a["class"]))
+
+
+def check_eval(d):
+    truth = {b["name"]: b for b in json.load(open(os.path.join(d, "truth.json")))["bags"]}
+    summ = json.load(open(os.path.join(d, "eval", "summary.json")))
+    rows = list(csv.DictReader(open(os.path.join(d, "eval", "results.csv"))))
+    if len(rows) != summ["bags"]:
+        fail("results.csv has %d rows, summary %d bags" % (len(rows), summ["bags"]))
+    clean = [r for r in rows if not truth[r["bag"]]["threats"]]
+    if len(clean) != summ["clean"]:
+        fail("clean bags %d vs %d" % (len(clean), summ["clean"]))
+    if sum(int(r["alarmed"]) for r in clean) != summ["clean_alarmed"]:
+        fail("clean_alarmed disagrees")
+    for r in rows:
+        t = truth[r["bag"]]["threats"]
+        if (r["class"] == "none") != (not t):
+            fail("class of %s" % r["bag"])
+        if t and (t[0]["class"] != r["class"] or t[0]["difficulty"] != r["difficulty"]):
+            fail("truth of %s" % r["bag"])
+    for cls, c in summ["classes"].items():
+        for diff in ("easy", "medium", "hard"):
+            sel = [r for r in rows if r["class"] == cls and r["difficulty"] == diff]
+            if len(sel) != c[diff]["n"]:
+                fail("%s %s: %d threats vs %d" % (cls, diff, len(sel), c[diff]["n"]))
+            hit = sum(int(r["detected"]) for r in sel)
+            if hit != c[diff]["detected"]:
+                fail("%s %s: %d detected vs %d" % (cls, diff, hit, c[diff]["detected"]))
+            for r in sel:
+                # detected at the operating point <=> best detecting score >= threshold
+                if int(r["detected"]) != (float(r["detect_score"]) >= c["threshold"] - 1e-4):
+                    fail("%s: detected flag vs score" % r["bag"])
+    roc = list(csv.DictReader(open(os.path.join(d, "eval", "roc.csv"))))
+    if len(roc) != 101:
+        fail("roc.csv has %d rows" % len(roc))
+    prev = 2.0
+    for r in roc:
+        fa = float(r["fa_clean"])
+        if not (0 <= fa <= 1) or fa > prev + 1e-12:
+            fail("false-alarm rate not in 0..1 or rising at %s" % r["threshold"])
+        prev = fa
+        for k in ("det_explosive_300g", "det_weapon", "det_dense", "det_all"):
+            v = float(r[k])
+            if not math.isnan(v) and not (0 <= v <= 1):
+                fail("%s = %s" % (k, v))
+    with open(os.path.join(d, "eval", "roc.png"), "rb") as f:
+        if f.read(8) != b"\x89PNG\r\n\x1a\n":
+            fail("roc.png is not a PNG")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "report":
+        check_report(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3 and sys.argv[1] == "eval":
+        check_eval(sys.argv[2])
+    else:
+        fail("usage: atr_check.py report REPORT SCAN_DIR | eval CORPUS_DIR")
+    print("atr_check: ok")

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# atr_cli.sh: lucent corpus (same seed, same bytes; scenes simulate), lucent
+# analyze (JSON report shape, TDR read back by pydicom and consistent with the
+# report), lucent eval on a 3-bag corpus (counts recomputed from results.csv
+# and truth.json, ROC CSV and PNG), and the exit codes of bad input and usage.
+set -euo pipefail
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+check="$LC_SOURCE_DIR/tests/integration/atr_check.py"
+
+expect_rc() {
+    local want=$1; shift
+    set +e
+    "$@" >"$work/out" 2>"$work/err"
+    local rc=$?
+    set -e
+    if [ "$rc" -ne "$want" ]; then
+        echo "expected exit $want, got $rc: $*"; cat "$work/err"; exit 1
+    fi
+}
+
+# corpus: deterministic, 3 bags + truth
+"$LUCENT" corpus --n 3 --seed 4 -o "$work/c" >/dev/null
+"$LUCENT" corpus --n 3 --seed 4 -o "$work/c2" >/dev/null
+diff -r "$work/c" "$work/c2"
+test -f "$work/c/truth.json" && test -f "$work/c/bag_0002.json"
+"$LUCENT" corpus --n 3 --seed 5 -o "$work/c3" >/dev/null
+if cmp -s "$work/c/bag_0000.json" "$work/c3/bag_0000.json"; then
+    echo "seeds 4 and 5 gave the same bag"; exit 1
+fi
+
+# analyze: a hand-made bag with a C4 block
+"$LUCENT" simulate "$LC_SOURCE_DIR/examples/scenes/threat_c4_block_suitcase.json" \
+    -o "$work/scan" --threads 2 >/dev/null
+"$LUCENT" analyze "$work/scan" --json "$work/report.json" >"$work/analyze.txt"
+grep -Eq '(ALARM|CLEAR)' "$work/analyze.txt"
+"$PYTHON" "$check" report "$work/report.json" "$work/scan"
+# stdout report, per-class sensitivity
+"$LUCENT" analyze "$work/scan" --json - --sensitivity explosive=1,weapon=0,dense=0 >"$work/r2.json"
+"$PYTHON" - "$work/r2.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["alarms"], "sensitivity 1 must report candidates"
+assert all(a["class"] == "explosive" for a in r["alarms"]), r["alarms"]
+PY
+"$PYTHON" "$check" report "$work/r2.json" "$work/scan"
+"$LUCENT" analyze "$work/scan" --json - --sensitivity 0 >"$work/r3.json"
+grep -q '"decision": "clear"' "$work/r3.json"
+
+# eval: simulate 3 bags, then reuse them
+"$LUCENT" eval "$work/c" --threads 2 >"$work/eval.txt"
+grep -q 'false alarms' "$work/eval.txt"
+"$PYTHON" "$check" eval "$work/c"
+test -f "$work/c/scans/bag_0001/labels.json"
+cp "$work/c/eval/results.csv" "$work/results1.csv"
+"$LUCENT" eval "$work/c" >/dev/null
+cmp "$work/c/eval/results.csv" "$work/results1.csv" ||
+    { cut -d, -f1-9 "$work/c/eval/results.csv" >"$work/a"; cut -d, -f1-9 "$work/results1.csv" >"$work/b"; diff "$work/a" "$work/b"; }
+
+# bad input and usage
+expect_rc 2 "$LUCENT" corpus -o "$work/x"
+expect_rc 2 "$LUCENT" corpus --n 0 -o "$work/x"
+expect_rc 2 "$LUCENT" corpus --n 2 --threat-rate 2 -o "$work/x"
+expect_rc 2 "$LUCENT" analyze
+expect_rc 2 "$LUCENT" analyze "$work/scan" --sensitivity explosive=2
+expect_rc 2 "$LUCENT" analyze "$work/scan" --sensitivity bomb=0.5
+expect_rc 1 "$LUCENT" analyze "$work/nothing"
+grep -q nothing "$work/err"
+expect_rc 2 "$LUCENT" eval
+expect_rc 1 "$LUCENT" eval "$work/nothing"
+echo '{"lucent_corpus": 1, "bags": [{"name": "x"}]}' >"$work/bad_truth.json"
+mkdir -p "$work/badc" && cp "$work/bad_truth.json" "$work/badc/truth.json"
+expect_rc 1 "$LUCENT" eval "$work/badc"
+grep -q 'bags\[0\]' "$work/err"
+echo ok
