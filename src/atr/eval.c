@@ -147,9 +147,13 @@ lc_status lc__atr_parse_truth(const char *path, const char *text, size_t len, eb
         json_decref(root);
         return lc_error_set(err, LC_ERR_FORMAT, "%s: lucent_corpus: must be 1", path);
     }
-    if (!json_is_array(bags) || json_array_size(bags) > 1000000) {
+    if (!json_is_array(bags)) {
         json_decref(root);
         return lc_error_set(err, LC_ERR_FORMAT, "%s: bags: must be an array", path);
+    }
+    if (json_array_size(bags) > 100000) {
+        json_decref(root);
+        return lc_error_set(err, LC_ERR_LIMIT, "%s: bags: at most 100000", path);
     }
     size_t n = json_array_size(bags);
     ebag *eb = lc__calloc(n ? n : 1, sizeof *eb);
