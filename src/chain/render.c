@@ -174,26 +174,38 @@ lc_status lc__render_colour_into(const lc_atten *a, const lc_matmap *m, double l
     const uint8_t *restrict flags = a->flags;
     uint8_t *restrict d = img->data;
     /* Branch-free clamps (lc__clampf): NaN goes to level 0. */
-    if (m) {
-        const uint8_t *restrict cls = m->cls;
-        for (size_t i = 0; i < n; i++) {
-            float f = lc__clampf((ah[i] - off) * scale, 0.0f, qmax);
-            unsigned c = cls[i];
-            c = c < LC_CLASS_COUNT ? c : 0;
-            const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)(int)f) * 3;
-            d[3 * i] = src[0];
-            d[3 * i + 1] = src[1];
-            d[3 * i + 2] = src[2];
+    /* Packed entries (R, G, B, 0) so a pixel is one 4-byte load and store;
+     * the stores overlap by one byte and the last pixel is written bytewise. */
+    uint32_t lut4[LC_CLASS_COUNT * NLEVEL];
+    for (size_t i = 0; i < (size_t)LC_CLASS_COUNT * NLEVEL; i++)
+        memcpy(&lut4[i], lut + 3 * i, 3), ((uint8_t *)&lut4[i])[3] = 0;
+    int32_t q[1024];
+    const uint8_t *restrict cls = m ? m->cls : NULL;
+    for (size_t i0 = 0; i0 < n; i0 += 1024) {
+        size_t nb = n - i0 < 1024 ? n - i0 : 1024;
+        /* Levels first: a loop without gathers, vectorised. */
+        for (size_t j = 0; j < nb; j++) {
+            float f = (ah[i0 + j] - off) * scale;
+            f = f > 0.0f ? f : 0.0f;
+            f = f < qmax ? f : qmax;
+            q[j] = (int32_t)f;
         }
-    } else {
-        for (size_t i = 0; i < n; i++) {
-            float f = lc__clampf((ah[i] - off) * scale, 0.0f, qmax);
-            unsigned c = (flags[i] & LC_PIX_IMPENETRABLE) ? LC_CLASS_IMPENETRABLE : LC_CLASS_AIR;
-            const uint8_t *src = lut + ((size_t)c * NLEVEL + (size_t)(int)f) * 3;
-            d[3 * i] = src[0];
-            d[3 * i + 1] = src[1];
-            d[3 * i + 2] = src[2];
+        if (cls) {
+            for (size_t j = 0; j < nb; j++) {
+                unsigned c = cls[i0 + j];
+                c = c < LC_CLASS_COUNT ? c : 0;
+                q[j] += (int32_t)(c * NLEVEL);
+            }
+        } else {
+            for (size_t j = 0; j < nb; j++)
+                q[j] += (flags[i0 + j] & LC_PIX_IMPENETRABLE) ? LC_CLASS_IMPENETRABLE * NLEVEL
+                                                              : LC_CLASS_AIR * NLEVEL;
         }
+        size_t last = (i0 + nb == n) ? nb - 1 : nb; /* the image's last pixel: bytewise */
+        for (size_t j = 0; j < last; j++)
+            memcpy(d + 3 * (i0 + j), &lut4[q[j]], 4);
+        if (last < nb)
+            memcpy(d + 3 * (i0 + last), &lut4[q[last]], 3);
     }
     free(lut);
     return LC_OK;
