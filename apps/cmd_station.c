@@ -39,6 +39,7 @@ static const char help[] =
     "  --threat-share X   demo: share of bags with a real threat (default 0.05)\n"
     "  --seed N           demo random seed\n"
     "  --scenes DIR       demo: also use the scene files (*.json) in DIR\n"
+    "  --no-atr           no automatic threat recognition (no machine alarms)\n"
     "\n"
     "example:\n"
     "  lucent user add --data lucent-data --role admin alice\n"
@@ -77,6 +78,10 @@ static int run(int argc, char **argv)
         long l;
         if (strcmp(a, "--demo") == 0) {
             cfg.demo = 1;
+            continue;
+        }
+        if (strcmp(a, "--no-atr") == 0) {
+            cfg.atr = 0;
             continue;
         }
         if (!v)

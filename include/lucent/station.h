@@ -46,6 +46,7 @@ typedef struct lc_station_config {
     int session_idle_s;    /* idle timeout, default 1800 */
     int cache_bags;        /* bags kept rendered in memory, default 32 */
     int sim_threads;       /* threads per simulated bag, default 1 */
+    int atr;               /* 1 (default): automatic threat recognition on every bag */
 } lc_station_config;
 
 /* Fills cfg with the defaults above. */

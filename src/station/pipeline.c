@@ -59,6 +59,7 @@ void lc_station_config_init(lc_station_config *cfg)
     cfg->session_idle_s = 1800;
     cfg->cache_bags = 32;
     cfg->sim_threads = 1;
+    cfg->atr = 1;
 }
 
 static lc_status cfg_string(json_t *v, const char *key, char *dst, size_t cap, const char *path,
@@ -119,6 +120,11 @@ lc_status lc_station_config_load(const char *path, lc_station_config *cfg, lc_er
                 s = lc_error_set(err, LC_ERR_FORMAT, "%s: demo: must be true or false", path);
             else
                 c.demo = json_is_true(v);
+        } else if (strcmp(key, "atr") == 0) {
+            if (!json_is_boolean(v))
+                s = lc_error_set(err, LC_ERR_FORMAT, "%s: atr: must be true or false", path);
+            else
+                c.atr = json_is_true(v);
         } else if (strcmp(key, "demo_rate") == 0) {
             s = cfg_number(v, key, 0.001, 20, &c.demo_rate, path, err);
         } else if (strcmp(key, "tip_share") == 0) {
@@ -244,7 +250,7 @@ lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ra
     (void)err;
     bag->n_alarms = 0;
     *ran = 0;
-    if (!st->table)
+    if (!st->table || !st->cfg.atr)
         return LC_OK;
     lc_atr_result *r = NULL;
     lc_error aerr;
@@ -457,13 +463,15 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
      * original is stored. */
     uint32_t tip_box[LC_SCAN_MAX_VIEWS][4];
     double share;
+    const lc__tip_lib *tip;
     pthread_mutex_lock(&st->mu);
     share = st->tip_share;
+    tip = st->tip; /* set once by the TIP thread, freed only after it ends */
     pthread_mutex_unlock(&st->mu);
-    if (st->tip && lc__tip_lib_count(st->tip) > 0 && lc__randu(&st->rng) < share) {
-        size_t k = lc__rand(&st->rng) % lc__tip_lib_count(st->tip);
+    if (tip && lc__tip_lib_count(tip) > 0 && lc__randu(&st->rng) < share) {
+        size_t k = lc__rand(&st->rng) % lc__tip_lib_count(tip);
         if (lc_scan_clone(scan, &shown, NULL) == LC_OK &&
-            lc__tip_project(st->tip, k, shown, &st->rng, tip_box, row.tip_threat, NULL) == LC_OK) {
+            lc__tip_project(tip, k, shown, &st->rng, tip_box, row.tip_threat, NULL) == LC_OK) {
             row.tip = 1;
         } else {
             lc_scan_free(shown);
@@ -515,17 +523,28 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
     return s;
 }
 
+/* Builds the TIP library (a few noise-free simulations) on its own thread,
+ * so the first bags do not wait for it; bags before it is ready get no TIP. */
+static void *tip_thread(void *arg)
+{
+    lc_station *st = arg;
+    lc__tip_lib *lib = NULL;
+    lc_error err;
+    if (lc__tip_lib_new(&lib, &err) != LC_OK) {
+        lc__log(st, "TIP disabled: %s", err.msg);
+        return NULL;
+    }
+    pthread_mutex_lock(&st->mu);
+    st->tip = lib;
+    pthread_mutex_unlock(&st->mu);
+    lc__log(st, "TIP library ready: %zu threats", lc__tip_lib_count(lib));
+    return NULL;
+}
+
 static void *pipeline_thread(void *arg)
 {
     lc_station *st = arg;
     lc_error err;
-    /* The TIP library first: a few noise-free simulations. */
-    if (st->cfg.tip_share > 0 || st->cfg.demo) {
-        if (lc__tip_lib_new(&st->tip, &err) != LC_OK)
-            lc__log(st, "TIP disabled: %s", err.msg);
-        else
-            lc__log(st, "TIP library ready: %zu threats", lc__tip_lib_count(st->tip));
-    }
     int64_t period = (int64_t)(1e6 / st->cfg.demo_rate);
     int64_t due = lc__mono_us();
     for (;;) {
@@ -680,7 +699,11 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
             return s;
         }
         st->have_feeder = 1;
+        if (pthread_create(&st->tip_thread, NULL, tip_thread, st) == 0)
+            st->tip_running = 1;
         if (pthread_create(&st->pipe_thread, NULL, pipeline_thread, st) != 0) {
+            if (st->tip_running)
+                pthread_join(st->tip_thread, NULL);
             st->feeder.free(st->feeder.impl);
             lc__station_free(st);
             return lc_error_set(err, LC_ERR_NOMEM, "station: cannot start the pipeline");
@@ -706,6 +729,8 @@ void lc_station_stop(lc_station *st)
     lc__http_stop(st);
     if (st->pipe_running)
         pthread_join(st->pipe_thread, NULL);
+    if (st->tip_running)
+        pthread_join(st->tip_thread, NULL);
     if (st->have_feeder)
         st->feeder.free(st->feeder.impl);
     if (lc_store_event_add(st->store, "station.stop", "station", NULL, NULL) != LC_OK)

@@ -289,8 +289,8 @@ struct lc_station {
     double tip_share;   /* may be changed at run time (supervisor) */
 
     /* pipeline */
-    pthread_t pipe_thread;
-    int pipe_running;
+    pthread_t pipe_thread, tip_thread;
+    int pipe_running, tip_running;
     lc__feeder feeder;
     int have_feeder;
     lc__tip_lib *tip;

@@ -23,7 +23,7 @@ port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); prin
 client="$LC_SOURCE_DIR/tests/integration/station_client.py"
 
 start() {
-  "$LUCENT" station --demo --data "$data" --port "$port" --rate 5 --tip-share 0.2 \
+  "$LUCENT" station --demo --no-atr --data "$data" --port "$port" --rate 5 --tip-share 0.2 \
     --seed "$1" 2>> "$work/station.log" &
   pid=$!
   for _ in $(seq 150); do
@@ -35,9 +35,15 @@ start() {
 
 for round in 1 2 3 4; do
   start "$round"
-  "$PY" "$client" decide "http://127.0.0.1:$port" "$work/acked" 60 &
+  "$PY" "$client" decide "http://127.0.0.1:$port" "$work/acked" 120 &
   cpid=$!
-  # Random moment between 2 and 5 seconds, to the millisecond.
+  # Once this round's first bag is stored (slow under sanitizers), kill at a
+  # random moment 2 to 5 seconds later, to the millisecond.
+  before=$(grep -c " stored " "$work/station.log" || true)
+  for _ in $(seq 600); do
+    [ "$(grep -c " stored " "$work/station.log" || true)" -gt "$before" ] && break
+    sleep 0.1
+  done
   sleep "$("$PY" -c 'import random; print(round(random.uniform(2, 5), 3))')"
   kill -9 "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   wait "$cpid" 2>/dev/null || true; cpid=""
