@@ -53,7 +53,7 @@ extern "C" {
 
 /* Flags per detector pixel (lc_atten.detector). */
 #define LC_DET_DEAD  0x01u /* gain far below the others (or no signal) */
-#define LC_DET_HOT   0x02u /* dark offset far above the others */
+#define LC_DET_HOT   0x02u /* gain or dark offset far above the others */
 #define LC_DET_NOISY 0x04u /* noise in the reference lines far above the others */
 #define LC_DET_REF   0x08u /* sees only air in every line: used for source fluctuation */
 
@@ -88,8 +88,9 @@ typedef struct lc_atten {
 /* Calibrates view `view` of scan:
  * - offset per pixel and channel from the dark reference lines (0 without);
  * - gain from the air reference lines; without them, from the bag-free lines
- *   at the start and end of the scan (lines whose median is close to the
- *   brightest), or from the scan's air_value when no line is bag-free;
+ *   at the start and end of the scan (lines whose mean over the detector is
+ *   within 4 % of the 90th percentile of all lines), or from the scan's
+ *   air_value when even those are darker than half of it;
  * - dead, hot and noisy detector pixels from the reference lines, replaced by
  *   linear interpolation between the nearest good pixels of the same line;
  * - line-to-line source fluctuation from detector pixels that see only air in
@@ -218,8 +219,6 @@ typedef struct lc_synth_options {
     uint32_t dead_pixel;  /* detector pixel made dead (0 = none; default 7) */
     uint32_t hot_pixel;   /* detector pixel made hot (0 = none; default 13) */
     uint32_t ref_lines;   /* dark and air reference lines; default 32; 0 = none */
-    uint32_t air_border;  /* detector pixels at each end that always see air; default 8
-                             (regions must leave them free) */
     double fluctuation;   /* relative sd of the source intensity from line to line;
                              default 0 */
 } lc_synth_options;
@@ -311,10 +310,10 @@ typedef struct lc_matmap {
     uint8_t *conf; /* confidence 0..255: falls with noise and thickness */
 } lc_matmap;
 
-/* Zeff, class and confidence for every pixel of a through table t (a lookup
- * table over (sqrt A_H, A_L/A_H) with nearest-bin resolution below 0.07 in
- * Zeff, built once per call). The confidence is 255 / (1 + (sigma_Z / 1.5)^2)
- * with sigma_Z the expected Zeff noise from the photon statistics of a
+/* Zeff, class and confidence for every pixel of a through table t (the
+ * table's lookup table over (sqrt A_H, A_L/A_H), nearest bin, quantisation
+ * below 0.07 in Zeff, built when the table is generated or loaded). The confidence is 255 / (1 +
+ * (sigma_Z / 1.5)^2) with sigma_Z the expected Zeff noise from the photon statistics of a
  * (neff_air) at that pixel's attenuation. opts may be NULL. Caller owns *out
  * (lc_matmap_free). Returns LC_OK, LC_ERR_ARG, LC_ERR_NOMEM. */
 LC_MUST_CHECK lc_status lc_matmap_compute(const lc_mattable *t, const lc_atten *a,

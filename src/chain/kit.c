@@ -186,7 +186,6 @@ void lc_synth_options_init(lc_synth_options *o)
     o->dead_pixel = 7;
     o->hot_pixel = 13;
     o->ref_lines = 32;
-    o->air_border = 8;
     o->fluctuation = 0;
 }
 
