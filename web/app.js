@@ -153,8 +153,16 @@ function drawBoxes(svg, v, bag, view) {
   svg.setAttribute('width', v.width); svg.setAttribute('height', v.height);
   svg.setAttribute('viewBox', `0 0 ${v.width} ${v.height}`);
   svg.textContent = '';
-  const add = (b, cls, colour) => {
-    const r = document.createElementNS('http://www.w3.org/2000/svg', 'rect');
+  const add = (b, cls, colour, label) => {
+    const ns = 'http://www.w3.org/2000/svg';
+    if (label) {
+      const t = document.createElementNS(ns, 'text');
+      t.setAttribute('x', b[0] + 2); t.setAttribute('y', Math.max(12, b[1] - 4));
+      t.setAttribute('fill', colour); t.setAttribute('font-size', '13'); t.setAttribute('font-weight', '600');
+      t.textContent = label;
+      svg.append(t);
+    }
+    const r = document.createElementNS(ns, 'rect');
     r.setAttribute('x', b[0]); r.setAttribute('y', b[1]);
     r.setAttribute('width', Math.max(1, b[2] - b[0])); r.setAttribute('height', Math.max(1, b[3] - b[1]));
     r.setAttribute('fill', 'none'); r.setAttribute('stroke', colour); r.setAttribute('stroke-width', '3');
@@ -162,8 +170,8 @@ function drawBoxes(svg, v, bag, view) {
     r.setAttribute('class', cls);
     svg.append(r);
   };
-  for (const a of bag.alarms) if (a.view === view) add(a.box, 'alarm', '#ff6b6b');
-  if (bag.tip && bag.tip.boxes) for (const t of bag.tip.boxes) if (t.view === view) add(t.box, 'tip', '#ff4d6d');
+  for (const a of bag.alarms) if (a.view === view) add(a.box, 'alarm', '#ff6b6b', a.label);
+  if (bag.tip && bag.tip.boxes) for (const t of bag.tip.boxes) if (t.view === view) add(t.box, 'tip', '#ff4d6d', `TIP: ${bag.tip.threat}`);
 }
 
 function fitZoom() {
@@ -251,9 +259,13 @@ async function openSupervise() {
     add('TIP shown', t.tip_presented); add('machine alarms', t.atr_alarm_scans);
     add('bags / hour', t.bags_per_hour === null ? '—' : Math.round(t.bags_per_hour));
     add('processing', t.mean_process_ms === null ? '—' : `${Math.round(t.mean_process_ms)} ms`);
+    // Bags per hour over the last 24 hours, oldest on the left.
     const bars = $('hours'); bars.textContent = '';
     const max = Math.max(1, ...s.data.hours.map((h) => h.scans));
-    for (const h of s.data.hours) { const d = document.createElement('div'); d.style.height = `${100 * h.scans / max}%`; d.title = `${new Date(h.hour_start_us / 1000).toLocaleTimeString()}: ${h.scans} bags`; bars.append(d); }
+    const hourUs = 3600e6, start = Date.now() * 1000 - 24 * hourUs;
+    const slots = new Array(24).fill(0);
+    for (const h of s.data.hours) { const k = Math.floor((h.hour_start_us - start) / hourUs + 0.5); if (k >= 0 && k < 24) slots[k] += h.scans; }
+    slots.forEach((n, k) => { const d = document.createElement('div'); d.style.height = `${100 * n / max}%`; d.title = `${new Date((start + k * hourUs) / 1000).toLocaleTimeString()}: ${n} bags`; bars.append(d); });
   }
   if (c.status === 200) $('tip-share').value = c.data.tip_share;
   if (u.status === 200) renderUsers(u.data.users);
