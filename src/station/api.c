@@ -85,7 +85,7 @@ static bool cookie_get(const char *header, const char *name, char *buf, size_t c
 
 static bool parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
 {
-    if (!s || !*s || strlen(s) > 19)
+    if (!s || !*s || strlen(s) > 18) /* 18 digits cannot overflow int64 */
         return false;
     int64_t v = 0;
     for (const char *p = s; *p; p++) {
@@ -198,6 +198,8 @@ static void record(lc_station *st, const char *kind, const char *actor, json_t *
 
 static bool serve_asset(const char *path, lc__resp *rs)
 {
+    if (path[0] != '/') /* libmicrohttpd always sends one; the handlers do not assume it */
+        return false;
     const char *name = strcmp(path, "/") == 0 ? "index.html" : path + 1;
     if (strchr(name, '/'))
         return false;
