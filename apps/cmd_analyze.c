@@ -164,6 +164,15 @@ static int run(int argc, char **argv)
         t->boxes[0].y0 = a->bbox[1];
         t->boxes[0].x1 = a->bbox[2] - 1;
         t->boxes[0].y1 = a->bbox[3] - 1;
+        if (a->paired >= 0 && (size_t)a->paired < res->n) { /* the other view's box */
+            const lc_atr_alarm *p = &res->alarms[a->paired];
+            t->n_boxes = 2;
+            t->boxes[1].view = p->view;
+            t->boxes[1].x0 = p->bbox[0];
+            t->boxes[1].y0 = p->bbox[1];
+            t->boxes[1].x1 = p->bbox[2] - 1;
+            t->boxes[1].y1 = p->bbox[3] - 1;
+        }
     }
     lc_dicos_tdr tdr;
     memset(&tdr, 0, sizeof tdr);

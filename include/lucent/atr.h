@@ -89,7 +89,8 @@ typedef struct lc_atr_alarm {
     double area_mm2;      /* area at the object */
     double areal_g_cm2;   /* mean stripped areal density (water-equivalent) */
     double density_g_cm3; /* from the other view's extent; 0 when unknown */
-    int32_t paired;       /* index of the matching candidate in another view, or -1 */
+    int32_t paired;       /* index (in the result) of the same object's alarm of the same
+                             class in another view, or -1 */
 } lc_atr_alarm;
 
 /* The result of an analysis. */

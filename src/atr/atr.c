@@ -737,6 +737,14 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         }
     qsort(ord, no, sizeof *ord, cmp_order);
     size_t na = 0;
+    size_t *src = lc__mallocn(no + 1, sizeof *src); /* alarm -> candidate */
+    if (!src) {
+        free(ord);
+        free(r);
+        free(al);
+        free(cs.c);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    }
     for (size_t k = 0; k < no; k++) {
         const lc__atr_cand *c = &cs.c[ord[k].idx];
         int suppressed = 0;
@@ -746,6 +754,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
                 suppressed = 1;
         if (suppressed)
             continue;
+        src[na] = ord[k].idx;
         lc_atr_alarm *a = &al[na++];
         memset(a, 0, sizeof *a);
         a->cls = (lc_atr_class)ord[k].cls;
@@ -759,6 +768,15 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         a->density_g_cm3 = c->density;
         a->paired = -1;
     }
+    /* the same object's alarm of the same class in the other view */
+    for (size_t j = 0; j < na; j++) {
+        int32_t pc = cs.c[src[j]].pair;
+        for (size_t k = 0; pc >= 0 && k < na && al[j].paired < 0; k++)
+            if (k != j && al[k].cls == al[j].cls && al[k].view == cs.c[pc].view &&
+                (src[k] == (size_t)pc || box_iou_min(al[k].bbox, cs.c[pc].bbox) > 0.3))
+                al[j].paired = (int32_t)k; /* the pair, or the alarm that suppressed it */
+    }
+    free(src);
     free(ord);
     free(cs.c);
     r->alarms = al;

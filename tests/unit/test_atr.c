@@ -158,6 +158,12 @@ static void test_explosive_block(void **state)
     assert_true(abs((int)a->bbox[0] - 60) <= 3 && abs((int)a->bbox[2] - 135) <= 3);
     assert_true(abs((int)a->bbox[1] - 40) <= 3 && abs((int)a->bbox[3] - 115) <= 3);
     assert_true(a->score >= 0.5 && a->score <= 1.0);
+    /* seen in the side view too, and linked to it */
+    const lc_atr_alarm *a1 = best(r, LC_ATR_EXPLOSIVE, 1);
+    assert_non_null(a1);
+    assert_true(a->paired >= 0 && (size_t)a->paired < r->n);
+    assert_int_equal(r->alarms[a->paired].view, 1);
+    assert_int_equal(r->alarms[a->paired].cls, LC_ATR_EXPLOSIVE);
     assert_null(best(r, LC_ATR_DENSE, 0));
     lc_atr_result_free(r);
     lc_scan_free(scan);
