@@ -201,7 +201,7 @@ static void item_bounds(const item *it, double yaw, double lo[3], double hi[3])
 
 static double part_volume_cm3(const part *p)
 {
-    double h[3];
+    double h[3] = {0.0, 0.0, 0.0};
     part_half(p, h);
     double v;
     switch (p->shape) {
