@@ -271,21 +271,46 @@ async function openSupervise() {
   if (u.status === 200) renderUsers(u.data.users);
 }
 
+// Accounts: an admin manages every account, a supervisor screener accounts
+// (the station enforces the same rules). Nobody changes their own role or
+// disables themselves.
 function renderUsers(users) {
   const tb = $('tbl-users').tBodies[0]; tb.textContent = '';
+  const admin = state.me.role === 'admin';
+  const change = async (name, body) => {
+    const r = await api('POST', `/api/users/${encodeURIComponent(name)}`, body);
+    $('sup-msg').textContent = r.status === 200 ? '' : (r.data && r.data.error) || `error ${r.status}`;
+    openSupervise();
+  };
   for (const u of users) {
     const tr = document.createElement('tr');
-    cell(tr, u.name); cell(tr, u.role); cell(tr, u.active ? 'yes' : 'no');
+    tr.dataset.user = u.name;
+    cell(tr, u.name);
+    const self = u.name === state.me.user;
+    const manageable = !self && (admin || u.role === 'screener');
+    const roleTd = cell(tr, admin && !self ? '' : u.role);
+    if (admin && !self) {
+      const sel = document.createElement('select');
+      for (const r of ['screener', 'supervisor', 'auditor', 'admin']) {
+        const o = document.createElement('option'); o.textContent = r; o.selected = r === u.role; sel.append(o);
+      }
+      sel.setAttribute('aria-label', `role of ${u.name}`);
+      sel.addEventListener('change', () => change(u.name, { role: sel.value }));
+      roleTd.append(sel);
+    }
+    cell(tr, u.active ? 'yes' : 'no');
     const td = cell(tr, '');
-    if (u.name !== state.me.user) {
+    if (manageable) {
       const b = document.createElement('button');
       b.textContent = u.active ? 'Disable' : 'Enable';
-      b.addEventListener('click', async () => {
-        const r = await api('POST', `/api/users/${encodeURIComponent(u.name)}`, { active: !u.active });
-        $('sup-msg').textContent = r.status === 200 ? '' : (r.data && r.data.error) || `error ${r.status}`;
-        openSupervise();
-      });
-      td.append(b);
+      b.addEventListener('click', () => change(u.name, { active: !u.active }));
+      const pw = document.createElement('input');
+      pw.type = 'password'; pw.placeholder = 'new password'; pw.autocomplete = 'new-password';
+      pw.setAttribute('aria-label', `new password for ${u.name}`);
+      const set = document.createElement('button');
+      set.textContent = 'Set password';
+      set.addEventListener('click', () => { if (pw.value) { const v = pw.value; pw.value = ''; change(u.name, { password: v }); } });
+      td.append(b, ' ', pw, ' ', set);
     }
     tb.append(tr);
   }
