@@ -184,6 +184,30 @@ def cmd_api(url):
     expect(adm.req("POST", "/api/users/sam", {"active": False})[0], 200, "disable")
     expect(scr.req("GET", "/api/me")[0], 401, "disabled session")
     expect(adm.req("POST", "/api/users/ada", {"role": "screener"})[0], 409, "self demotion")
+    # Slow consoles: 40 connections that send half a request and never read
+    # must stall neither the other consoles nor the bag pipeline.
+    u = urllib.parse.urlparse(url)
+    idle = []
+    for _ in range(40):
+        so = socket.create_connection((u.hostname, u.port), timeout=5)
+        so.sendall(b"GET /api/bags/next?wait=25 HTTP/1.1\r\nHost: x\r\nCookie: lc_")
+        idle.append(so)
+    t0 = time.time()
+    expect(anon.req("GET", "/api/health")[0], 200, "health beside slow clients")
+    assert time.time() - t0 < 2, "health slowed by idle connections"
+    sup2 = Client(url)
+    sup2.login("sue", "super-pass-1", want=429)  # still locked from above; answered at once
+    st, s1, _, _ = adm.req("GET", "/api/stats")
+    n1 = s1["totals"]["scans"]
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        time.sleep(1)
+        n2 = adm.req("GET", "/api/stats")[1]["totals"]["scans"]
+        if n2 > n1:
+            break
+    assert n2 > n1, "no bag stored while slow clients were connected"
+    for so in idle:
+        so.close()
     # Still alive after all of it.
     expect(anon.req("GET", "/api/health")[0], 200, "health after abuse")
     print("api: ok, bag", bag["id"], bag["scan_id"])
