@@ -151,6 +151,11 @@ typedef struct lc_scan_row {
  * (scan_id already present), LC_ERR_IO. */
 LC_MUST_CHECK lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err);
 
+/* Reads one row by its scan (bag) id. Returns LC_OK, LC_ERR_NOT_FOUND,
+ * LC_ERR_IO. */
+LC_MUST_CHECK lc_status lc_store_scan_find(lc_store *st, const char *scan_id, lc_scan_row *out,
+                                           lc_error *err);
+
 /* Reads one row by id. Returns LC_OK, LC_ERR_NOT_FOUND, LC_ERR_IO. */
 LC_MUST_CHECK lc_status lc_store_scan_get(lc_store *st, int64_t id, lc_scan_row *out,
                                           lc_error *err);

@@ -382,11 +382,6 @@ static lc_status store_files(lc_station *st, const lc_scan *scan, const lc__bag 
     return s;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int lc__recover(lc_station *st)
 {
     char parent[4400];
@@ -394,39 +389,27 @@ int lc__recover(lc_station *st)
     DIR *d = opendir(parent);
     if (!d)
         return 0;
-    lc_scan_row *rows = NULL;
-    size_t n = 0;
-    if (lc_store_scan_list(st->store, 0, 100000, &rows, &n, NULL) != LC_OK) {
-        closedir(d);
-        return 0;
-    }
-    const char **names = lc__calloc(n ? n : 1, sizeof *names);
-    if (!names) {
-        free(rows);
-        closedir(d);
-        return 0;
-    }
-    for (size_t i = 0; i < n; i++)
-        names[i] = rows[i].dir;
-    qsort(names, n, sizeof *names, cmp_str);
     int removed = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char rel[600];
-        snprintf(rel, sizeof rel, "scans/%s", e->d_name);
-        const char *key = rel;
-        if (e->d_name[0] != '.' && bsearch(&key, names, n, sizeof *names, cmp_str))
-            continue;
+        /* A folder stays when its row exists (scan id = folder name, found
+         * through the unique index) and names it; a .tmp- folder never has
+         * one. On a database error nothing is removed. */
+        if (e->d_name[0] != '.') {
+            lc_scan_row row;
+            lc_error err;
+            lc_status s = lc_store_scan_find(st->store, e->d_name, &row, &err);
+            if (s != LC_ERR_NOT_FOUND)
+                continue;
+        }
         char p[4700];
         snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
         remove_dir(p);
         removed++;
     }
     closedir(d);
-    free(names);
-    free(rows);
     return removed;
 }
 

@@ -191,6 +191,11 @@ static void test_scans_and_stats(void **state)
     snprintf(dup.scan_id, sizeof dup.scan_id, "open");
     assert_int_equal(lc_store_scan_add(st, &dup, &err), LC_ERR_STATE);
     assert_int_equal(lc_store_scan_latest(st), id);
+    lc_scan_row found;
+    assert_int_equal(lc_store_scan_find(st, "real", &found, &err), LC_OK);
+    assert_int_equal(found.gt_threat, 1);
+    assert_string_equal(found.dir, "scans/real");
+    assert_int_equal(lc_store_scan_find(st, "nope", &found, &err), LC_ERR_NOT_FOUND);
 
     lc_scan_row row;
     assert_int_equal(lc_store_scan_get(st, 1, &row, &err), LC_OK);
