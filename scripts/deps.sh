@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libxrl-dev libsodium-dev libsqlite3-dev libmicrohttpd-dev libjansson-dev libpng-dev
   libcmocka-dev libvips-dev
-  dcmtk python3 python3-pydicom python3-numpy
+  dcmtk python3 python3-pydicom python3-numpy strace procps
   chromium
 )
 # Node.js and npm drive the browser tests (playwright-core). Machines that
