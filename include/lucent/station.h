@@ -47,6 +47,11 @@ typedef struct lc_station_config {
     int cache_bags;        /* bags kept rendered in memory, default 32 */
     int sim_threads;       /* threads per simulated bag, default 1 */
     int atr;               /* 1 (default): automatic threat recognition on every bag */
+    char site_name[128];   /* key name of the site's audit checkpoints; default
+                              "lucent.station". The keys live in DATA/keys (made there
+                              on first start when missing, or by `lucent keys init`) */
+    char key_passphrase_file[4096]; /* first line: passphrase of sealed site keys ("" none) */
+    int checkpoint_every;           /* sign an audit checkpoint every N events; default 64 */
 } lc_station_config;
 
 /* Fills cfg with the defaults above. */

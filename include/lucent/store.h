@@ -27,6 +27,7 @@
 
 #include "lucent/error.h"
 #include "lucent/scan.h"
+#include "lucent/trust.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -210,6 +211,31 @@ double lc_dprime(int64_t hits, int64_t n_signal, int64_t false_alarms, int64_t n
 
 /* The standard normal quantile z with Phi(z) = p, 0 < p < 1 (NAN outside). */
 double lc_normal_quantile(double p);
+
+/* ------------------------------------------------------------------------ */
+/* Audit log and provenance (issue 7)                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Attaches the tamper-evident audit log DATA/audit.log (lucent/trust.h):
+ * every event committed from now on is appended to it (durably) before the
+ * committing call returns, so an acknowledged event is in the log. Events
+ * already in the index but not yet in the log (made by `lucent user` while
+ * the station was down, or cut off by a crash between commit and append)
+ * are appended first, in id order: event id N is leaf N-1. A gap in the ids
+ * or a log longer than the index is refused (LC_ERR_FORMAT): one of them was
+ * tampered with. A checkpoint signed with keys (borrowed until the store is
+ * closed) is written every checkpoint_every events (0 = only on request and
+ * at close). */
+LC_MUST_CHECK lc_status lc_store_audit_attach(lc_store *st, const lc_site_keys *keys,
+                                              uint64_t checkpoint_every, lc_error *err);
+
+/* Signs a checkpoint of the audit log now (no-op without an attached log). */
+LC_MUST_CHECK lc_status lc_store_audit_checkpoint(lc_store *st, lc_error *err);
+
+/* Provenance stamped on every "scan.stored" and "decision" event: the
+ * SHA-256 (hex) of the lucent build that runs and of the recognition
+ * configuration that produced the alarms. Copied. */
+void lc_store_set_provenance(lc_store *st, const char *build_sha256, const char *atr_sha256);
 
 #ifdef __cplusplus
 }

@@ -60,6 +60,8 @@ void lc_station_config_init(lc_station_config *cfg)
     cfg->cache_bags = 32;
     cfg->sim_threads = 1;
     cfg->atr = 1;
+    lc__strlcpy(cfg->site_name, "lucent.station", sizeof cfg->site_name);
+    cfg->checkpoint_every = 64;
 }
 
 static lc_status cfg_string(json_t *v, const char *key, char *dst, size_t cap, const char *path,
@@ -112,7 +114,14 @@ lc_status lc_station_config_load(const char *path, lc_station_config *cfg, lc_er
             s = cfg_string(v, key, c.tls_cert, sizeof c.tls_cert, path, err);
         else if (strcmp(key, "tls_key") == 0)
             s = cfg_string(v, key, c.tls_key, sizeof c.tls_key, path, err);
-        else if (strcmp(key, "port") == 0) {
+        else if (strcmp(key, "site_name") == 0)
+            s = cfg_string(v, key, c.site_name, sizeof c.site_name, path, err);
+        else if (strcmp(key, "key_passphrase_file") == 0)
+            s = cfg_string(v, key, c.key_passphrase_file, sizeof c.key_passphrase_file, path, err);
+        else if (strcmp(key, "checkpoint_every") == 0) {
+            if ((s = cfg_number(v, key, 1, 1e6, &d, path, err)) == LC_OK)
+                c.checkpoint_every = (int)d;
+        } else if (strcmp(key, "port") == 0) {
             if ((s = cfg_number(v, key, 0, 65535, &d, path, err)) == LC_OK)
                 c.port = (int)d;
         } else if (strcmp(key, "demo") == 0) {
@@ -633,6 +642,7 @@ void lc__station_free(lc_station *st)
     lc__tip_lib_free(st->tip);
     lc_mattable_free(st->table);
     lc_store_close(st->store);
+    lc_keys_free(st->keys);
     lc__sessions_destroy(&st->sessions);
     lc__rl_destroy(&st->rl);
     pthread_mutex_destroy(&st->mu);
@@ -652,6 +662,83 @@ int lc_station_port(const lc_station *st)
     return st ? st->port : 0;
 }
 
+/* ---------------------------------------------------------------- trust */
+
+/* SHA-256 (hex) of a file, streamed. */
+static lc_status sha256_file(const char *path, char hex[65], lc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return lc_error_set(err, LC_ERR_IO, "%s: cannot read", path);
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        crypto_hash_sha256_update(&h, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return lc_error_set(err, LC_ERR_IO, "%s: read error", path);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(hex, 65, d, sizeof d);
+    return LC_OK;
+}
+
+/* Loads (or, on first start, creates) the site keys in DATA/keys, attaches
+ * the audit log to the store, and stamps the provenance of every stored scan
+ * and decision: the SHA-256 of the running program and of the recognition
+ * configuration (its options, version and material table model). */
+static lc_status open_trust(lc_station *st, lc_error *err)
+{
+    char dir[4200], key[4300];
+    snprintf(dir, sizeof dir, "%s/keys", st->cfg.data_dir);
+    snprintf(key, sizeof key, "%s/site.key", dir);
+    lc_status s;
+    if (access(key, F_OK) != 0) {
+        if ((s = lc_keys_init(dir, st->cfg.site_name, NULL, err)) != LC_OK)
+            return s;
+        lc__log(st, "created the site keys of %s in %s (share %s/site.vkey with auditors)",
+                st->cfg.site_name, dir, dir);
+    }
+    char pass[1024] = "";
+    if (st->cfg.key_passphrase_file[0]) {
+        FILE *f = fopen(st->cfg.key_passphrase_file, "r");
+        if (!f || !fgets(pass, sizeof pass, f)) {
+            if (f)
+                fclose(f);
+            return lc_error_set(err, LC_ERR_IO, "%s: cannot read the key passphrase",
+                                st->cfg.key_passphrase_file);
+        }
+        fclose(f);
+        pass[strcspn(pass, "\r\n")] = '\0';
+    }
+    s = lc_keys_load(dir, pass[0] ? pass : NULL, &st->keys, err);
+    sodium_memzero(pass, sizeof pass);
+    if (s != LC_OK)
+        return s;
+    if ((s = lc_store_audit_attach(st->store, st->keys, (uint64_t)st->cfg.checkpoint_every, err)) !=
+        LC_OK)
+        return s;
+    char build[65] = "", atr[65];
+    if (sha256_file("/proc/self/exe", build, NULL) != LC_OK)
+        build[0] = '\0';
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    char text[512];
+    snprintf(text, sizeof text,
+             "lucent-atr %s enabled=%d sensitivity=%.17g,%.17g,%.17g pixel_mm=%.17g "
+             "line_mm=%.17g min_mass_g=%.17g dense_area_mm2=%.17g table=default-model",
+             LC_VERSION, st->cfg.atr, o.sensitivity[0], o.sensitivity[1], o.sensitivity[2],
+             o.pixel_mm, o.line_mm, o.min_mass_g, o.dense_area_mm2);
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(d, (const unsigned char *)text, strlen(text));
+    sodium_bin2hex(atr, sizeof atr, d, sizeof d);
+    lc_store_set_provenance(st->store, build, atr);
+    return LC_OK;
+}
+
 /* Implemented in http.c. */
 lc_status lc__http_start(lc_station *st, lc_error *err);
 void lc__http_stop(lc_station *st);
@@ -666,6 +753,10 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         return s;
     st->log = log;
     st->log_user = log_user;
+    if ((s = open_trust(st, err)) != LC_OK) {
+        lc__station_free(st);
+        return s;
+    }
     int removed = lc__recover(st);
     if (removed > 0)
         lc__log(st, "recovery: removed %d scan folder(s) without an index row", removed);

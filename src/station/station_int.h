@@ -266,6 +266,7 @@ bool lc__query_get(const char *query, const char *name, char *buf, size_t cap);
 struct lc_station {
     lc_station_config cfg;
     lc_store *store;
+    lc_site_keys *keys; /* signs audit checkpoints; outlives store */
     lc_station_log_fn log;
     void *log_user;
     struct MHD_Daemon *mhd;

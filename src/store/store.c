@@ -33,6 +33,10 @@ struct lc_store {
     pthread_mutex_t mu;
     char data_dir[4096];
     char dummy_hash[crypto_pwhash_STRBYTES]; /* verified for unknown names */
+    lc_audit *audit;                         /* NULL until lc_store_audit_attach */
+    const lc_site_keys *keys;                /* borrowed; signs checkpoints */
+    uint64_t ckpt_every, since_ckpt;
+    char build_sha[65], atr_sha[65];
 };
 
 static int64_t now_us(void)
@@ -205,6 +209,13 @@ void lc_store_close(lc_store *st)
 {
     if (!st)
         return;
+    if (st->audit) {
+        /* A last checkpoint covers every event of this run. */
+        if (lc_audit_checkpoint(st->audit, st->keys, NULL, NULL) != LC_OK) {
+            /* nothing more to do: the entries themselves are durable */
+        }
+        lc_audit_close(st->audit);
+    }
     sqlite3_close(st->db);
     pthread_mutex_destroy(&st->mu);
     free(st);
@@ -271,18 +282,130 @@ static lc_status begin(lc_store *st, lc_error *err)
     return LC_OK;
 }
 
-/* Commits when s is LC_OK, rolls back otherwise; returns the final status. */
+static lc_status audit_sync(lc_store *st, lc_error *err);
+
+/* Commits when s is LC_OK, rolls back otherwise; returns the final status.
+ * After a commit, the new events go to the audit log before returning. */
 static lc_status finish(lc_store *st, lc_status s, lc_error *err)
 {
     if (s == LC_OK) {
         if (exec(st, "COMMIT;") != SQLITE_OK) {
             s = db_fail(st, err, "cannot commit");
             exec(st, "ROLLBACK;");
+        } else {
+            s = audit_sync(st, err);
         }
     } else {
         exec(st, "ROLLBACK;");
     }
     return s;
+}
+
+/* Appends to the audit log every committed event it does not hold yet (event
+ * id N is leaf N-1), and signs a checkpoint when due. Caller holds st->mu or
+ * owns st exclusively. */
+static lc_status audit_sync(lc_store *st, lc_error *err)
+{
+    if (!st->audit)
+        return LC_OK;
+    uint64_t have = lc_audit_size(st->audit);
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "SELECT id, body FROM events WHERE id > ? ORDER BY id", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_fail(st, err, "audit: cannot read events");
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)have);
+    lc_status s = LC_OK;
+    int rc;
+    while (s == LC_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        const void *body = sqlite3_column_blob(q, 1);
+        int len = sqlite3_column_bytes(q, 1);
+        if ((uint64_t)id != lc_audit_size(st->audit) + 1) {
+            s = lc_error_set(err, LC_ERR_FORMAT,
+                             "audit: event %lld follows leaf %llu: the event index has a gap",
+                             (long long)id, (unsigned long long)lc_audit_size(st->audit));
+            break;
+        }
+        s = lc_audit_append(st->audit, body, (size_t)len, NULL, err);
+        if (s == LC_OK && st->ckpt_every && ++st->since_ckpt >= st->ckpt_every) {
+            s = lc_audit_checkpoint(st->audit, st->keys, NULL, err);
+            st->since_ckpt = 0;
+        }
+    }
+    sqlite3_finalize(q);
+    return s;
+}
+
+lc_status lc_store_audit_attach(lc_store *st, const lc_site_keys *keys, uint64_t checkpoint_every,
+                                lc_error *err)
+{
+    if (!st || !keys)
+        return lc_error_set(err, LC_ERR_ARG, "audit: no store or no keys");
+    char path[4200];
+    snprintf(path, sizeof path, "%s/audit.log", st->data_dir);
+    pthread_mutex_lock(&st->mu);
+    lc_status s = LC_OK;
+    if (st->audit) {
+        s = lc_error_set(err, LC_ERR_STATE, "audit: already attached");
+        goto out;
+    }
+    if ((s = lc_audit_open(path, &st->audit, NULL, err)) != LC_OK)
+        goto out;
+    st->keys = keys;
+    st->ckpt_every = checkpoint_every;
+    sqlite3_stmt *q = NULL;
+    int64_t max_id = 0;
+    if (sqlite3_prepare_v2(st->db, "SELECT COALESCE(MAX(id), 0) FROM events", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        max_id = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    if (lc_audit_size(st->audit) > (uint64_t)max_id) {
+        s = lc_error_set(err, LC_ERR_FORMAT,
+                         "%s: holds %llu entries but the index only %lld events: the index "
+                         "lost events",
+                         path, (unsigned long long)lc_audit_size(st->audit), (long long)max_id);
+    } else {
+        s = audit_sync(st, err);
+    }
+    if (s == LC_OK)
+        s = lc_audit_checkpoint(st->audit, keys, NULL, err);
+    if (s != LC_OK) {
+        lc_audit_close(st->audit);
+        st->audit = NULL;
+        st->keys = NULL;
+    }
+out:
+    pthread_mutex_unlock(&st->mu);
+    return s;
+}
+
+lc_status lc_store_audit_checkpoint(lc_store *st, lc_error *err)
+{
+    if (!st || !st->audit)
+        return LC_OK;
+    pthread_mutex_lock(&st->mu);
+    lc_status s = lc_audit_checkpoint(st->audit, st->keys, NULL, err);
+    st->since_ckpt = 0;
+    pthread_mutex_unlock(&st->mu);
+    return s;
+}
+
+void lc_store_set_provenance(lc_store *st, const char *build_sha256, const char *atr_sha256)
+{
+    pthread_mutex_lock(&st->mu);
+    lc__strlcpy(st->build_sha, build_sha256 ? build_sha256 : "", sizeof st->build_sha);
+    lc__strlcpy(st->atr_sha, atr_sha256 ? atr_sha256 : "", sizeof st->atr_sha);
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* Adds the provenance fields to an event's detail object. */
+static void add_provenance(const lc_store *st, json_t *detail)
+{
+    if (st->build_sha[0])
+        json_object_set_new(detail, "build", json_string(st->build_sha));
+    if (st->atr_sha[0])
+        json_object_set_new(detail, "atr_config", json_string(st->atr_sha));
 }
 
 lc_status lc_store_event_add(lc_store *st, const char *kind, const char *actor,
@@ -687,6 +810,8 @@ lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err)
         json_t *d =
             json_pack("{s:s, s:I, s:s, s:i, s:i}", "scan", row->scan_id, "row", (json_int_t)row->id,
                       "dir", row->dir, "views", row->n_views, "atr_alarms", row->atr_alarms);
+        if (d)
+            add_provenance(st, d);
         s = d ? event_insert(st, "scan.stored", "station", d, err)
               : lc_error_set(err, LC_ERR_NOMEM, "out of memory");
         json_decref(d);
@@ -868,6 +993,7 @@ lc_status lc_store_decide(lc_store *st, int64_t id, lc_decision d, const char *u
         json_object_set_new(extra, "scan", json_string(scan_id));
         json_object_set_new(extra, "row", json_integer(id));
         json_object_set_new(extra, "decision", json_string(lc_decision_name(d)));
+        add_provenance(st, extra);
         s = event_insert(st, "decision", user, extra, err);
     }
     s = finish(st, s, err);

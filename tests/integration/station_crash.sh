@@ -82,4 +82,8 @@ fi
 grep "recovery: removed" "$work/station.log" || true
 "$PY" "$client" check "$data" "$work/acked"
 [ "$(wc -l < "$work/acked")" -gt 5 ] || { echo "too few decisions to mean anything" >&2; exit 1; }
+# The audit log survived five kill -9s: it verifies against the site key and
+# holds every event of the index, byte for byte, in id order.
+"$LUCENT" audit verify "$data/audit.log" --key "$data/keys/site.vkey"
+"$PY" "$LC_SOURCE_DIR/tests/integration/audit_check.py" "$data"
 echo "station_crash: ok"
