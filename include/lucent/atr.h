@@ -64,9 +64,13 @@ typedef struct lc_atr_options {
      * its score >= 1 - sensitivity. 1 reports every candidate (for ROC
      * curves); 0 reports nothing. */
     double sensitivity[LC_ATR_CLASSES];
-    double pixel_mm;       /* detector pixel size at the object, mm, across the belt;
+    double pixel_mm;       /* detector pixel size at the object, mm, across the belt,
+                              for areas and shapes, and for masses and densities
+                              when the scan gives no fan geometry (lc_view_info);
                               0 (default) = 0.5 x the scan's pixel pitch (the mean
-                              magnification of the default tunnel) or 0.8 */
+                              magnification of the default tunnel) or 0.8. With the
+                              geometry, masses and densities use each object's own
+                              position (docs/atr.md) */
     double line_mm;        /* belt travel per line, mm; 0 (default) = from the scan
                               (belt speed x line period) or 1.6 */
     double min_mass_g;     /* explosive rule: mass where the mass term reaches 0.5;
@@ -88,7 +92,8 @@ typedef struct lc_atr_alarm {
     double mass_g;        /* estimated mass of the object itself (0 when unknown) */
     double area_mm2;      /* area at the object */
     double areal_g_cm2;   /* mean stripped areal density (water-equivalent) */
-    double density_g_cm3; /* from the other view's extent; 0 when unknown */
+    double density_g_cm3; /* two-view estimate (fan geometry when the scan has it);
+                             0 when unknown */
     int32_t paired;       /* index (in the result) of the same object's alarm of the same
                              class in another view, or -1 */
 } lc_atr_alarm;

@@ -17,6 +17,7 @@
 
 #include "atr/atr_int.h"
 #include "lucent/phys.h"
+#include "sim/sim_int.h"
 #include "util/util.h"
 
 const char *lc_atr_class_name(lc_atr_class c)
@@ -181,13 +182,225 @@ static double stripped_zeff(const lc_mattable *t, const sigma_inv *inv, double a
 }
 
 /* ------------------------------------------------------------------------ */
+/* Fan-beam geometry                                                        */
+/* ------------------------------------------------------------------------ */
+
+void lc__atr_geom_free(lc__atr_geom *g)
+{
+    if (!g)
+        return;
+    free(g->pos);
+    free(g->wr);
+    memset(g, 0, sizeof *g);
+}
+
+/* Where the pixels of view v are. A scan records its source position, the
+ * central ray's angle and the source-detector distance (lucent/scan.h), not
+ * the shape of the detector line. When the source and pixel count are those
+ * of the default scanner's view (lucent/sim.h: an L-shaped line), its
+ * polyline is used; otherwise a straight line across the central ray at the
+ * source-detector distance, pixels centred on the ray. */
+lc_status lc__atr_geom_from_scan(const lc_scan *scan, size_t v, lc__atr_geom *g, lc_error *err)
+{
+    memset(g, 0, sizeof *g);
+    const lc_view *view = lc_scan_view(scan, v);
+    if (!view)
+        return LC_OK;
+    const lc_view_info *vi = lc_view_get_info(view);
+    double pitch = lc_scan_get_info(scan)->pixel_pitch_mm;
+    uint32_t n = lc_view_pixels(view);
+    if (!(pitch > 0) || n == 0 || !(vi->source_detector_mm > 0) || !isfinite(vi->beam_angle_deg) ||
+        !isfinite(vi->source_mm[1]) || !isfinite(vi->source_mm[2]))
+        return LC_OK;
+    g->pos = lc__mallocn((size_t)n * 2, sizeof *g->pos);
+    g->wr = lc__mallocn(n, sizeof *g->wr);
+    double *nrm = lc__mallocn((size_t)n * 2, sizeof *nrm);
+    lc_scanner *sc = NULL;
+    if (!g->pos || !g->wr || !nrm || lc_scanner_new(&sc, NULL) != LC_OK) {
+        free(nrm);
+        lc__atr_geom_free(g);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    }
+    g->npix = n;
+    g->src[0] = vi->source_mm[1];
+    g->src[1] = vi->source_mm[2];
+    if (v < sc->nviews && fabs(sc->views[v].src[0] - g->src[0]) < 1 &&
+        fabs(sc->views[v].src[1] - g->src[1]) < 1 && fabs(sc->pixel_pitch_mm - pitch) < 1e-6 &&
+        lc__view_pixel_count(&sc->views[v], pitch) == n) {
+        lc__view_pixels(&sc->views[v], pitch, n, g->pos, nrm);
+    } else {
+        double a = vi->beam_angle_deg * 3.14159265358979323846 / 180.0;
+        double uy = sin(a), uz = cos(a), dy = cos(a), dz = -sin(a);
+        for (uint32_t p = 0; p < n; p++) {
+            double off = ((double)p - 0.5 * (n - 1)) * pitch;
+            g->pos[2 * p] = g->src[0] + vi->source_detector_mm * uy + off * dy;
+            g->pos[2 * p + 1] = g->src[1] + vi->source_detector_mm * uz + off * dz;
+            nrm[2 * p] = uy;
+            nrm[2 * p + 1] = uz;
+        }
+    }
+    lc_scanner_free(sc);
+    for (uint32_t p = 0; p < n; p++) {
+        double ry = g->pos[2 * p] - g->src[0], rz = g->pos[2 * p + 1] - g->src[1];
+        double r = hypot(ry, rz);
+        double c = r > 0 ? fabs(nrm[2 * p] * ry + nrm[2 * p + 1] * rz) / r : 0;
+        g->wr[p] = r > 0 ? pitch * c / r : 0;
+    }
+    free(nrm);
+    g->known = 1;
+    return LC_OK;
+}
+
+/* The point of the detector line at fractional pixel index f (pixel centres
+ * at integers; linear between them, extrapolated past the ends). */
+static void geom_at(const lc__atr_geom *g, double f, double out[2])
+{
+    if (g->npix < 2) {
+        out[0] = g->pos[0], out[1] = g->pos[1];
+        return;
+    }
+    size_t k = f <= 0 ? 0 : f >= g->npix - 1 ? g->npix - 2 : (size_t)f;
+    double t = f - (double)k;
+    for (int i = 0; i < 2; i++)
+        out[i] = g->pos[2 * k + i] + t * (g->pos[2 * (k + 1) + i] - g->pos[2 * k + i]);
+}
+
+#define POLY_MAX 16
+
+/* Keeps the part of the convex polygon p (n vertices) where
+ * cross(d, q - o) >= 0 (Sutherland-Hodgman against one half-plane). */
+static size_t clip_half(const double (*p)[2], size_t n, const double o[2], const double d[2],
+                        double (*out)[2])
+{
+    size_t m = 0;
+    for (size_t i = 0; i < n && m + 2 <= POLY_MAX; i++) {
+        const double *a = p[i], *b = p[(i + 1) % n];
+        double sa = d[0] * (a[1] - o[1]) - d[1] * (a[0] - o[0]);
+        double sb = d[0] * (b[1] - o[1]) - d[1] * (b[0] - o[0]);
+        if (sa >= 0) {
+            out[m][0] = a[0], out[m][1] = a[1];
+            m++;
+        }
+        if ((sa >= 0) != (sb >= 0)) {
+            double t = sa / (sa - sb);
+            out[m][0] = a[0] + t * (b[0] - a[0]);
+            out[m][1] = a[1] + t * (b[1] - a[1]);
+            m++;
+        }
+    }
+    return m;
+}
+
+/* Clips polygon p to the wedge of rays from g's source through detector
+ * pixels y0 .. y1 (fractional indices). Returns the new vertex count. */
+static size_t clip_wedge(double (*p)[2], size_t n, const lc__atr_geom *g, double y0, double y1)
+{
+    double e0[2], e1[2], tmp[POLY_MAX][2];
+    geom_at(g, y0, e0);
+    geom_at(g, y1, e1);
+    double d0[2] = {e0[0] - g->src[0], e0[1] - g->src[1]};
+    double d1[2] = {e1[0] - g->src[0], e1[1] - g->src[1]};
+    double turn = d0[0] * d1[1] - d0[1] * d1[0];
+    if (turn == 0)
+        return 0;
+    /* inside: on e1's side of the ray through e0, and on e0's side of the other */
+    double s0 = turn > 0 ? 1 : -1;
+    double a0[2] = {s0 * d0[0], s0 * d0[1]}, a1[2] = {-s0 * d1[0], -s0 * d1[1]};
+    n = clip_half((const double(*)[2])p, n, g->src, a0, tmp);
+    n = clip_half((const double(*)[2])tmp, n, g->src, a1, p);
+    return n;
+}
+
+static double poly_area_centroid(const double (*p)[2], size_t n, double c[2])
+{
+    double a = 0, cx = 0, cy = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double *u = p[i], *w = p[(i + 1) % n];
+        double k = u[0] * w[1] - w[0] * u[1];
+        a += k;
+        cx += (u[0] + w[0]) * k;
+        cy += (u[1] + w[1]) * k;
+    }
+    a *= 0.5;
+    if (fabs(a) < 1e-9)
+        return 0;
+    c[0] = cx / (6 * a);
+    c[1] = cy / (6 * a);
+    return fabs(a);
+}
+
+/* Length of the line from src through c inside the convex polygon p. */
+static double chord(const double (*p)[2], size_t n, const double src[2], const double c[2])
+{
+    double u[2] = {c[0] - src[0], c[1] - src[1]};
+    double L = hypot(u[0], u[1]);
+    if (!(L > 0) || n < 3)
+        return 0;
+    u[0] /= L, u[1] /= L;
+    /* signed area decides the inside of each edge */
+    double sa = 0;
+    for (size_t i = 0; i < n; i++)
+        sa += p[i][0] * p[(i + 1) % n][1] - p[(i + 1) % n][0] * p[i][1];
+    double sgn = sa >= 0 ? 1 : -1;
+    double tmin = -1e9, tmax = 1e9;
+    for (size_t i = 0; i < n; i++) {
+        const double *a = p[i], *b = p[(i + 1) % n];
+        double e[2] = {b[0] - a[0], b[1] - a[1]};
+        /* inside: sgn * cross(e, q - a) >= 0 with q = c + t u */
+        double k0 = sgn * (e[0] * (c[1] - a[1]) - e[1] * (c[0] - a[0]));
+        double k1 = sgn * (e[0] * u[1] - e[1] * u[0]);
+        if (fabs(k1) < 1e-12) {
+            if (k0 < 0)
+                return 0;
+            continue;
+        }
+        double t = -k0 / k1;
+        if (k1 > 0)
+            tmin = fmax(tmin, t);
+        else
+            tmax = fmin(tmax, t);
+    }
+    return tmax > tmin ? tmax - tmin : 0;
+}
+
+/* Half a pixel of each edge of a region's pixel range is blur (the 3x3
+ * smoothing and the partial pixels at the object's edges). */
+#define EDGE_PX 0.5
+
+/* The cross-section (in the y-z plane) common to candidate a's wedge in its
+ * view and b's in another: vertex count, polygon in p. */
+static size_t pair_poly(const lc__atr_geom *geom, const lc__atr_cand *a, const lc__atr_cand *b,
+                        double (*p)[2])
+{
+    /* the tunnel, generously (the belt is z = 0) */
+    static const double box[4][2] = {{-700, -20}, {700, -20}, {700, 800}, {-700, 800}};
+    size_t n = 4;
+    memcpy(p, box, sizeof box);
+    const lc__atr_cand *cs[2] = {a, b};
+    for (int k = 0; k < 2 && n >= 3; k++) {
+        const lc__atr_cand *c = cs[k];
+        double y0 = (double)c->bbox[1] - 0.5 + EDGE_PX, y1 = (double)c->bbox[3] - 0.5 - EDGE_PX;
+        if (y1 <= y0)
+            y0 = y1 = 0.5 * (y0 + y1);
+        if (y1 - y0 < 0.5) {
+            double m = 0.5 * (y0 + y1);
+            y0 = m - 0.25;
+            y1 = m + 0.25;
+        }
+        n = clip_wedge(p, n, &geom[c->view], y0, y1);
+    }
+    return n >= 3 ? n : 0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Per-view images                                                          */
 /* ------------------------------------------------------------------------ */
 
 typedef struct view_img {
     uint32_t w, h;
-    float *hs, *ls; /* smoothed A_H, A_L */
-    uint8_t *imp;   /* impenetrable */
+    const double *wr; /* per detector pixel (lc__atr_geom), NULL when unknown */
+    float *hs, *ls;   /* smoothed A_H, A_L */
+    uint8_t *imp;     /* impenetrable */
 } view_img;
 
 static void view_img_free(view_img *v)
@@ -311,6 +524,8 @@ static int cmp_float(const void *a, const void *b)
 }
 
 typedef struct scratch {
+    float *runs; /* per-line runs of the candidate being measured (3 per line) */
+    size_t cap_runs;
     float *buf; /* ring values */
     float *buf2;
     uint8_t *m; /* local masks */
@@ -354,6 +569,19 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     size_t ln = (size_t)lw * lh;
     if (!scratch_fit(sc, ln))
         return -1;
+    size_t nl = (size_t)(st->x1 - st->x0);
+    if (nl * 3 > sc->cap_runs) {
+        float *r = realloc(sc->runs, nl * 3 * sizeof *r);
+        if (!r)
+            return -1;
+        sc->runs = r;
+        sc->cap_runs = nl * 3;
+    }
+    for (size_t k = 0; k < nl; k++) {
+        sc->runs[3 * k] = -1;
+        sc->runs[3 * k + 1] = -1;
+        sc->runs[3 * k + 2] = 0;
+    }
     /* distance (chessboard) from the region, capped at RING_OUT + 1, in m[] */
     uint8_t *d = sc->m;
     for (uint32_t y = 0; y < lh; y++)
@@ -423,7 +651,7 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
             spread = s;
     }
     /* region statistics */
-    double sum_h = 0, sum_l = 0, sum_h2 = 0, n_in = 0, n_imp = 0, mass_sig = 0;
+    double sum_h = 0, sum_l = 0, sum_h2 = 0, n_in = 0, n_imp = 0, mass_sig = 0, sw = 0, gw = 0;
     double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0, n_all = 0;
     double sig_bg = sigma_of(inv, bgh);
     for (uint32_t y = 0; y < lh; y++)
@@ -439,6 +667,10 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
                 n_imp++;
             double s = sigma_of(inv, v->hs[gi]) - sig_bg;
             mass_sig += s > 0 ? s : 0;
+            if (v->wr) {
+                sw += (s > 0 ? s : 0) * v->wr[by0 + y];
+                gw += v->wr[by0 + y];
+            }
             if (use_core && !core[li])
                 continue;
             sum_h += v->hs[gi];
@@ -476,6 +708,28 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     c->contrast = c->d_h / spread;
     c->sigma = sigma_of(inv, c->a_h) - sig_bg;
     c->mass_g = mass_sig * px_mm * line_mm / 100.0;
+    c->sw = sw;
+    c->gw = gw;
+    /* per-line runs for the two-view density: the extent is where the
+     * object reaches half its core areal density (the half-maximum width of
+     * a blurred edge, and not the clutter the region leans on at a low
+     * threshold); the mass counts every pixel */
+    for (uint32_t y = 0; v->wr && y < lh; y++)
+        for (uint32_t x = 0; x < lw; x++) {
+            if (d[(size_t)y * lw + x] != 0)
+                continue;
+            size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
+            double s = sigma_of(inv, v->hs[gi]) - sig_bg;
+            float *run = &sc->runs[3 * (size_t)(bx0 + x - st->x0)];
+            run[2] += (float)((s > 0 ? s : 0) * v->wr[by0 + y]);
+            if (!(s >= 0.5 * c->sigma))
+                continue;
+            float py = (float)(by0 + y);
+            if (run[0] < 0 || py < run[0])
+                run[0] = py;
+            if (py > run[1])
+                run[1] = py;
+        }
     c->pair = -1;
     return 1;
 }
@@ -484,8 +738,22 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
 /* Candidates of one view                                                   */
 /* ------------------------------------------------------------------------ */
 
-static lc_status push(lc__atr_cands *cs, const lc__atr_cand *c, lc_error *err)
+static lc_status push(lc__atr_cands *cs, const lc__atr_cand *c, const float *runs, lc_error *err)
 {
+    size_t nr = 3 * (size_t)(c->bbox[2] - c->bbox[0]);
+    if (runs) {
+        if (cs->n_runs + nr > cs->cap_runs) {
+            size_t cap = cs->cap_runs ? cs->cap_runs * 2 : 4096;
+            while (cap < cs->n_runs + nr)
+                cap *= 2;
+            float *p = realloc(cs->runs, cap * sizeof *p);
+            if (!p)
+                return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+            cs->runs = p;
+            cs->cap_runs = cap;
+        }
+        memcpy(cs->runs + cs->n_runs, runs, nr * sizeof *runs);
+    }
     if (cs->n == cs->cap) {
         size_t cap = cs->cap ? cs->cap * 2 : 256;
         lc__atr_cand *p = realloc(cs->c, cap * sizeof *p);
@@ -494,7 +762,11 @@ static lc_status push(lc__atr_cands *cs, const lc__atr_cand *c, lc_error *err)
         cs->c = p;
         cs->cap = cap;
     }
-    cs->c[cs->n++] = *c;
+    cs->c[cs->n] = *c;
+    cs->c[cs->n].run_off = runs ? cs->n_runs : (size_t)-1;
+    if (runs)
+        cs->n_runs += nr;
+    cs->n++;
     return LC_OK;
 }
 
@@ -577,10 +849,11 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
             if (r == 0)
                 continue;
             c.view = view;
-            st = push(cs, &c, err);
+            st = push(cs, &c, v->wr ? sc.runs : NULL, err);
         }
     }
 done:
+    free(sc.runs);
     free(sc.buf);
     free(sc.buf2);
     free(sc.m);
@@ -630,6 +903,48 @@ static void pair_views(lc__atr_cands *cs)
     }
 }
 
+/* With the fan geometry: a candidate and one of another view whose line
+ * ranges overlap by at least 50 % and whose wedges cross inside the tunnel
+ * are the same object seen twice when the masses computed at the crossing
+ * (sigma x the pixel widths at that distance) agree; the best such pair by
+ * line overlap, mass agreement and stripped Zeff agreement. The pair fixes
+ * the object's position, so its mass and the path length of each view's
+ * beam through it (the chord of the crossing along the ray) follow. */
+static void pair_views_geom(lc__atr_cands *cs, const lc__atr_geom *geom, double line_mm)
+{
+    for (size_t i = 0; i < cs->n; i++) {
+        lc__atr_cand *a = &cs->c[i];
+        double best = 0;
+        for (size_t j = 0; j < cs->n; j++) {
+            lc__atr_cand *b = &cs->c[j];
+            if (b->view == a->view || !geom[b->view].known)
+                continue;
+            double ov = x_overlap(a, b);
+            if (ov < 0.5)
+                continue;
+            double p[POLY_MAX][2], cen[2];
+            size_t n = pair_poly(geom, a, b, p);
+            if (n < 3 || poly_area_centroid((const double(*)[2])p, n, cen) <= 0)
+                continue;
+            const double *sa = geom[a->view].src, *sb = geom[b->view].src;
+            double ma = a->sw * hypot(cen[0] - sa[0], cen[1] - sa[1]);
+            double mb = b->sw * hypot(cen[0] - sb[0], cen[1] - sb[1]);
+            double m = (ma > 0 && mb > 0) ? fmin(ma, mb) / fmax(ma, mb) : 0.05;
+            double z =
+                (isfinite(a->zeff) && isfinite(b->zeff)) ? exp(-fabs(a->zeff - b->zeff)) : 0.3;
+            double q = ov * ov * m * m * z;
+            if (q > best) {
+                best = q;
+                a->pair = (int32_t)j;
+                a->pos[0] = cen[0];
+                a->pos[1] = cen[1];
+                a->chord_mm = chord((const double(*)[2])p, n, sa, cen);
+                a->mass_g = ma * line_mm / 100.0;
+            }
+        }
+    }
+}
+
 static double box_iou_min(const uint32_t *a, const uint32_t *b)
 {
     double ix = fmin(a[2], b[2]) - fmax(a[0], b[0]);
@@ -656,9 +971,71 @@ static int cmp_order(const void *a, const void *b)
     return x->cls - y->cls;
 }
 
-lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
-                             const lc_atr_options *o, lc__atr_cands *out, lc_error *err)
+void lc__atr_cands_free(lc__atr_cands *cs)
 {
+    if (!cs)
+        return;
+    free(cs->c);
+    free(cs->runs);
+    memset(cs, 0, sizeof *cs);
+}
+
+/* Density of a paired object line by line: in every line both views see it,
+ * their runs of pixels cut a cross-section out of the y-z plane (the
+ * crossing of the two wedges); the views' masses in that line (sigma x the
+ * pixel widths at the crossing's distance) over its area give the density.
+ * Line by line because an object turned about the vertical (a bottle lying
+ * diagonally) spans a wide range of pixels over its length but a narrow one
+ * in each line. 0 when fewer than 3 lines are usable. */
+static double pair_density_lines(const lc__atr_cands *cs, const lc__atr_geom *geom,
+                                 const lc__atr_cand *a, const lc__atr_cand *b)
+{
+    if (a->run_off == (size_t)-1 || b->run_off == (size_t)-1)
+        return 0;
+    uint32_t x0 = a->bbox[0] > b->bbox[0] ? a->bbox[0] : b->bbox[0];
+    uint32_t x1 = a->bbox[2] < b->bbox[2] ? a->bbox[2] : b->bbox[2];
+    double m = 0, area = 0;
+    int used = 0;
+    for (uint32_t x = x0; x < x1; x++) {
+        const float *ra = cs->runs + a->run_off + 3 * (size_t)(x - a->bbox[0]);
+        const float *rb = cs->runs + b->run_off + 3 * (size_t)(x - b->bbox[0]);
+        if (ra[0] < 0 || rb[0] < 0)
+            continue;
+        static const double box[4][2] = {{-700, -20}, {700, -20}, {700, 800}, {-700, 800}};
+        double p[POLY_MAX][2], cen[2];
+        size_t n = 4;
+        memcpy(p, box, sizeof box);
+        const float *rr[2] = {ra, rb};
+        const lc__atr_geom *gg[2] = {&geom[a->view], &geom[b->view]};
+        for (int k = 0; k < 2 && n >= 3; k++) {
+            double y0 = rr[k][0] - 0.5 + EDGE_PX, y1 = rr[k][1] + 0.5 - EDGE_PX;
+            if (y1 - y0 < 0.5) {
+                double mid = 0.5 * (y0 + y1);
+                y0 = mid - 0.25;
+                y1 = mid + 0.25;
+            }
+            n = clip_wedge(p, n, gg[k], y0, y1);
+        }
+        double ar = n >= 3 ? poly_area_centroid((const double(*)[2])p, n, cen) : 0;
+        if (!(ar > 0))
+            continue;
+        double ma = ra[2] * hypot(cen[0] - gg[0]->src[0], cen[1] - gg[0]->src[1]);
+        double mb = rb[2] * hypot(cen[0] - gg[1]->src[0], cen[1] - gg[1]->src[1]);
+        m += 0.5 * (ma + mb);
+        area += ar;
+        used++;
+    }
+    return used >= 3 && area > 0 ? 10.0 * m / area : 0;
+}
+
+lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
+                             const lc__atr_geom *geom, const lc_atr_options *o, lc__atr_cands *out,
+                             lc_error *err)
+{
+    int use_geom = geom != NULL && n_views >= 2;
+    for (size_t v = 0; use_geom && v < n_views; v++)
+        if (!geom[v].known || geom[v].npix != views[v]->height)
+            use_geom = 0;
     memset(out, 0, sizeof *out);
     sigma_inv *inv = lc__calloc(1, sizeof *inv);
     if (!inv)
@@ -670,31 +1047,47 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
         view_img img;
         if ((st = view_img_make(views[v], &img, err)) != LC_OK)
             break;
+        img.wr = use_geom ? geom[v].wr : NULL;
         double a_max = views[v]->a_max[LC_HIGH] > 0 ? views[v]->a_max[LC_HIGH] : 12;
         st = view_candidates(t, inv, &img, (uint32_t)v, px_mm, line_mm, a_max, out, err);
         view_img_free(&img);
     }
     free(inv);
     if (st != LC_OK) {
-        free(out->c);
-        memset(out, 0, sizeof *out);
+        lc__atr_cands_free(out);
         return st;
     }
-    pair_views(out);
-    /* two-view density: view a sees the object's areal density sigma_a over a
-     * mean width w_a (area / length along the belt, common to both views); for a
-     * box the cross-section is w_a x w_b, so rho = sqrt(sigma_a sigma_b / (w_a w_b))
-     * (a cylinder reads pi/4 of its density) */
-    for (size_t i = 0; i < out->n; i++) {
-        lc__atr_cand *c = &out->c[i];
-        c->density = 0;
-        if (c->pair < 0)
-            continue;
-        const lc__atr_cand *p = &out->c[c->pair];
-        double wa = c->area_mm2 / ((double)(c->bbox[2] - c->bbox[0]) * line_mm);
-        double wb = p->area_mm2 / ((double)(p->bbox[2] - p->bbox[0]) * line_mm);
-        if (c->sigma > 0 && p->sigma > 0 && wa > 0 && wb > 0)
-            c->density = 10.0 * sqrt(c->sigma * p->sigma / (wa * wb));
+    if (use_geom) {
+        /* until paired, an object is taken at the middle of the tunnel */
+        for (size_t i = 0; i < out->n; i++) {
+            lc__atr_cand *c = &out->c[i];
+            const double *sv = geom[c->view].src;
+            c->mass_g = c->sw * hypot(0 - sv[0], 200 - sv[1]) * line_mm / 100.0;
+        }
+        pair_views_geom(out, geom, line_mm);
+        /* density: mass over volume line by line (pair_density_lines) */
+        for (size_t i = 0; i < out->n; i++) {
+            lc__atr_cand *c = &out->c[i];
+            c->density = c->pair >= 0 ? pair_density_lines(out, geom, c, &out->c[c->pair]) : 0;
+            c->density_geom = c->density > 0;
+        }
+    } else {
+        pair_views(out);
+        /* two-view density: view a sees the object's areal density sigma_a over a
+         * mean width w_a (area / length along the belt, common to both views); for a
+         * box the cross-section is w_a x w_b, so rho = sqrt(sigma_a sigma_b / (w_a w_b))
+         * (a cylinder reads pi/4 of its density) */
+        for (size_t i = 0; i < out->n; i++) {
+            lc__atr_cand *c = &out->c[i];
+            c->density = 0;
+            if (c->pair < 0)
+                continue;
+            const lc__atr_cand *p = &out->c[c->pair];
+            double wa = c->area_mm2 / ((double)(c->bbox[2] - c->bbox[0]) * line_mm);
+            double wb = p->area_mm2 / ((double)(p->bbox[2] - p->bbox[0]) * line_mm);
+            if (c->sigma > 0 && p->sigma > 0 && wa > 0 && wb > 0)
+                c->density = 10.0 * sqrt(c->sigma * p->sigma / (wa * wb));
+        }
     }
     for (size_t i = 0; i < out->n; i++) {
         lc__atr_cand *c = &out->c[i];
@@ -705,8 +1098,8 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
 }
 
 static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
-                                const lc_atr_options *opts, lc_atr_result **out, lc_error *err,
-                                struct timespec t0)
+                                const lc__atr_geom *geom, const lc_atr_options *opts,
+                                lc_atr_result **out, lc_error *err, struct timespec t0)
 {
     lc_atr_options o;
     if (opts)
@@ -714,7 +1107,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
     else
         lc_atr_options_init(&o);
     lc__atr_cands cs;
-    lc_status st = lc__atr_candidates(t, views, n_views, &o, &cs, err);
+    lc_status st = lc__atr_candidates(t, views, n_views, geom, &o, &cs, err);
     if (st != LC_OK)
         return st;
     order *ord = lc__mallocn(cs.n * LC_ATR_CLASSES + 1, sizeof *ord);
@@ -724,7 +1117,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         free(ord);
         free(r);
         free(al);
-        free(cs.c);
+        lc__atr_cands_free(&cs);
         return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
     }
     size_t no = 0;
@@ -742,7 +1135,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         free(ord);
         free(r);
         free(al);
-        free(cs.c);
+        lc__atr_cands_free(&cs);
         return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
     }
     for (size_t k = 0; k < no; k++) {
@@ -778,7 +1171,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
     }
     free(src);
     free(ord);
-    free(cs.c);
+    lc__atr_cands_free(&cs);
     r->alarms = al;
     r->n = na;
     r->alarm = na > 0;
@@ -803,7 +1196,7 @@ lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atten *const *view
                                 "lc_atr_analyze_atten: view %zu missing or of another width", v);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    return analyze_common(t, views, n_views, opts, out, err, t0);
+    return analyze_common(t, views, n_views, NULL, opts, out, err, t0);
 }
 
 lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan, const lc_atr_options *opts,
@@ -831,18 +1224,24 @@ lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan, const lc_atr
                         ? info->belt_speed_mm_s * info->line_period_s
                         : 1.6;
     lc_atten *at[LC_SCAN_MAX_VIEWS] = {0};
+    lc__atr_geom geom[LC_SCAN_MAX_VIEWS];
+    memset(geom, 0, sizeof geom);
     lc_status st = LC_OK;
     for (size_t v = 0; v < nv && st == LC_OK; v++)
         st = lc_atten_compute(scan, v, NULL, &at[v], err);
+    for (size_t v = 0; v < nv && st == LC_OK; v++)
+        st = lc__atr_geom_from_scan(scan, v, &geom[v], err);
     if (st == LC_OK) {
         for (size_t v = 1; v < nv; v++)
             if (at[v]->width != at[0]->width)
                 st = lc_error_set(err, LC_ERR_FORMAT, "atr: views of different line counts");
     }
     if (st == LC_OK)
-        st = analyze_common(t, (const lc_atten *const *)at, nv, &o, out, err, t0);
-    for (size_t v = 0; v < nv; v++)
+        st = analyze_common(t, (const lc_atten *const *)at, nv, geom, &o, out, err, t0);
+    for (size_t v = 0; v < nv; v++) {
         lc_atten_free(at[v]);
+        lc__atr_geom_free(&geom[v]);
+    }
     return st;
 }
 

@@ -34,6 +34,15 @@ typedef struct lc__atr_cand {
     double cv;         /* std / mean of the stripped A_H over the core */
     double contrast;   /* d_h over the ring's spread */
     double density;    /* two-view density estimate, g/cm^3 (0 unknown) */
+    int density_geom;  /* 1: density from the fan geometry (line by line), 0: the rough
+                          fixed-pixel estimate */
+    double sw;         /* fan geometry: sum of stripped sigma x wr over the region */
+    double gw;         /* fan geometry: sum of wr over the region */
+    double chord_mm;   /* path through the object along this view's beam (0 unknown) */
+    double pos[2];     /* (y, z) of the paired object's cross-section centre, mm */
+    size_t run_off;    /* this candidate's per-line runs in lc__atr_cands.runs: for each
+                          line x0 .. x1-1, 3 floats: first and last pixel (-1: none) and
+                          the sum of stripped sigma x wr over the line */
     int32_t pair;      /* index of the best matching candidate in another view */
     double score[LC_ATR_CLASSES];
 } lc__atr_cand;
@@ -42,12 +51,38 @@ typedef struct lc__atr_cand {
 typedef struct lc__atr_cands {
     size_t n, cap;
     lc__atr_cand *c;
+    float *runs; /* per-line runs of every candidate (see run_off) */
+    size_t n_runs, cap_runs;
 } lc__atr_cands;
 
+/* Frees what lc__atr_candidates filled in (not cs itself). NULL is a no-op. */
+void lc__atr_cands_free(lc__atr_cands *cs);
+
+/* Fan-beam geometry of one view in the belt's y-z plane: the point source
+ * and every detector pixel's centre. wr[p] = pitch x cos(incidence) / r: a
+ * pixel's width across its ray at distance R from the source is wr[p] x R.
+ * known = 0 when the scan does not say where its source and pixels are. */
+typedef struct lc__atr_geom {
+    int known;
+    uint32_t npix;
+    double src[2];
+    double *pos; /* 2 per pixel: y, z (owned; free with lc__atr_geom_free) */
+    double *wr;
+} lc__atr_geom;
+
+/* The geometry of view v of scan: the default scanner's detector polyline
+ * (lucent/sim.h) when the view's source and pixel count match it, otherwise a
+ * flat detector line across the central ray at the source-detector distance
+ * (from the view's metadata); known = 0 without metadata. */
+lc_status lc__atr_geom_from_scan(const lc_scan *scan, size_t v, lc__atr_geom *g, lc_error *err);
+void lc__atr_geom_free(lc__atr_geom *g);
+
 /* Runs segmentation, stripping, measurement, pairing and scoring; fills
- * *out (caller frees out->c with free()). */
+ * *out (caller frees with lc__atr_cands_free()). geom: one per view, or NULL
+ * (unknown geometry: fixed pixel size from o). */
 lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
-                             const lc_atr_options *o, lc__atr_cands *out, lc_error *err);
+                             const lc__atr_geom *geom, const lc_atr_options *o, lc__atr_cands *out,
+                             lc_error *err);
 
 /* The class scores of one candidate from its features (and its pair's). */
 void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair);
