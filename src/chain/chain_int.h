@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #if defined(__SSE2__)
-#include <xmmintrin.h>
+#include <emmintrin.h>
 #endif
 
 #include "lucent/chain.h"

@@ -18,6 +18,7 @@
 
 /* Brightness levels of the colour table: A_H quantised over the window. */
 #define NLEVEL 1024
+_Static_assert(NLEVEL == 1 << 10, "the SSE2 colour loop shifts the class by 10");
 
 lc_status lc_rgb_new(uint32_t width, uint32_t height, lc_rgb **out, lc_error *err)
 {
@@ -181,7 +182,35 @@ lc_status lc__render_colour_into(const lc_atten *a, const lc_matmap *m, double l
         memcpy(&lut4[i], lut + 3 * i, 3), ((uint8_t *)&lut4[i])[3] = 0;
     int32_t q[1024];
     const uint8_t *restrict cls = m ? m->cls : NULL;
-    for (size_t i0 = 0; i0 < n; i0 += 1024) {
+    size_t i0 = 0;
+#if defined(__SSE2__)
+    /* Colour modes: level and class index of four pixels at a time, and the
+     * four table entries stored straight from the register (the same
+     * operations as the loops below: max/min clamps, NaN to level 0, a class
+     * out of range drawn as air). The image's last pixel is left to them. */
+    if (cls && n > 4) {
+        const __m128 voff = _mm_set1_ps(off), vscale = _mm_set1_ps(scale);
+        const __m128 vzero = _mm_setzero_ps(), vqmax = _mm_set1_ps(qmax);
+        const __m128i zero = _mm_setzero_si128(), ncls = _mm_set1_epi32(LC_CLASS_COUNT);
+        for (; i0 + 4 < n; i0 += 4) {
+            __m128 f = _mm_mul_ps(_mm_sub_ps(_mm_loadu_ps(ah + i0), voff), vscale);
+            __m128i qv = _mm_cvttps_epi32(_mm_min_ps(_mm_max_ps(f, vzero), vqmax));
+            int32_t c4;
+            memcpy(&c4, cls + i0, 4);
+            __m128i c = _mm_unpacklo_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128(c4), zero), zero);
+            c = _mm_and_si128(c, _mm_cmplt_epi32(c, ncls));
+            qv = _mm_add_epi32(qv, _mm_slli_epi32(c, 10));
+            int32_t qi[4];
+            _mm_storeu_si128((__m128i *)(void *)qi, qv);
+            uint8_t *o = d + 3 * i0;
+            memcpy(o, &lut4[qi[0]], 4);
+            memcpy(o + 3, &lut4[qi[1]], 4);
+            memcpy(o + 6, &lut4[qi[2]], 4);
+            memcpy(o + 9, &lut4[qi[3]], 4);
+        }
+    }
+#endif
+    for (; i0 < n; i0 += 1024) {
         size_t nb = n - i0 < 1024 ? n - i0 : 1024;
         /* Levels first: a loop without gathers, vectorised. */
         for (size_t j = 0; j < nb; j++) {
