@@ -172,10 +172,8 @@ typedef struct row_cal {
  * same IEEE operations as lc__fast_logf, so A does not depend on the path;
  * the sum uses four partial sums. */
 static double row_atten2(const uint16_t *rh, const uint16_t *rl, uint32_t width, row_cal ch,
-                         row_cal cl, float *ah, float *al, uint8_t *flags)
+                         row_cal cl, float *ah, float *al, uint8_t *flags, uint32_t x, double sum)
 {
-    uint32_t x = 0;
-    double sum = 0;
 #if defined(__SSE2__)
     const __m128i zero = _mm_setzero_si128(), bias = _mm_set1_epi32(0x3f3504f3);
     const __m128i mant = _mm_set1_epi32(0x007fffff), onei = _mm_set1_epi32(1);
@@ -222,7 +220,7 @@ static double row_atten2(const uint16_t *rh, const uint16_t *rl, uint32_t width,
     }
     float part[4];
     _mm_storeu_ps(part, acc);
-    sum = (double)part[0] + part[1] + part[2] + part[3];
+    sum += (double)part[0] + part[1] + part[2] + part[3];
 #endif
     for (; x < width; x++) {
         float v = (float)rh[x] - ch.dark;
@@ -238,6 +236,68 @@ static double row_atten2(const uint16_t *rh, const uint16_t *rl, uint32_t width,
     }
     return sum;
 }
+
+#if LC__HAVE_AVX2_PATH
+/* The loop of row_atten2 eight samples at a time with AVX2 (the same IEEE
+ * operations per sample, so A is bit-identical; only the order of the row
+ * sum differs). Processes the first width & ~7 samples, adds their A_H to
+ * *sum and returns how many it did. Called only when the CPU has AVX2. */
+__attribute__((target("avx2"))) static uint32_t
+row_atten2_avx2(const uint16_t *rh, const uint16_t *rl, uint32_t width, row_cal ch, row_cal cl,
+                float *ah, float *al, uint8_t *flags, double *sum)
+{
+    const __m256i bias = _mm256_set1_epi32(0x3f3504f3), mant = _mm256_set1_epi32(0x007fffff);
+    const __m256i onei = _mm256_set1_epi32(1);
+    const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+    const __m256 ln2 = _mm256_set1_ps(0.69314718f), c3 = _mm256_set1_ps(0.6666666f);
+    const __m256 c5 = _mm256_set1_ps(0.4f), c7 = _mm256_set1_ps(0.2857143f);
+    const __m256 dk[2] = {_mm256_set1_ps(ch.dark), _mm256_set1_ps(cl.dark)};
+    const __m256 fl[2] = {_mm256_set1_ps(ch.floor_i), _mm256_set1_ps(cl.floor_i)};
+    const __m256 l0[2] = {_mm256_set1_ps(ch.ln_i0), _mm256_set1_ps(cl.ln_i0)};
+    const uint16_t *raw[2] = {rh, rl};
+    float *out[2] = {ah, al};
+    __m256 acc = _mm256_setzero_ps();
+    uint32_t x = 0;
+    for (; x + 8 <= width; x += 8) {
+        __m256i starved = _mm256_setzero_si256();
+        for (int k = 0; k < 2; k++) {
+            __m256i r =
+                _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)(const void *)(raw[k] + x)));
+            __m256 v = _mm256_sub_ps(_mm256_cvtepi32_ps(r), dk[k]);
+            __m256 st = _mm256_cmp_ps(v, fl[k], _CMP_LT_OQ);
+            v = _mm256_blendv_ps(v, fl[k], st);
+            starved = _mm256_or_si256(starved, _mm256_castps_si256(st));
+            __m256i ux = _mm256_sub_epi32(_mm256_castps_si256(v), bias);
+            __m256 e = _mm256_cvtepi32_ps(_mm256_srai_epi32(ux, 23));
+            __m256 m = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_and_si256(ux, mant), bias));
+            __m256 sv = _mm256_div_ps(_mm256_sub_ps(m, one), _mm256_add_ps(m, one));
+            __m256 s2 = _mm256_mul_ps(sv, sv);
+            __m256 p = _mm256_mul_ps(
+                sv,
+                _mm256_add_ps(
+                    two,
+                    _mm256_mul_ps(
+                        s2, _mm256_add_ps(
+                                c3, _mm256_mul_ps(s2, _mm256_add_ps(c5, _mm256_mul_ps(s2, c7)))))));
+            __m256 lg = _mm256_add_ps(_mm256_mul_ps(e, ln2), p);
+            __m256 a = _mm256_sub_ps(l0[k], lg);
+            _mm256_storeu_ps(out[k] + x, a);
+            if (k == 0)
+                acc = _mm256_add_ps(acc, a);
+        }
+        __m256i f = _mm256_and_si256(starved, onei);
+        __m128i f16 = _mm_packs_epi32(_mm256_castsi256_si128(f), _mm256_extracti128_si256(f, 1));
+        _mm_storel_epi64((__m128i *)(void *)(flags + x), _mm_packus_epi16(f16, f16));
+    }
+    float part[8];
+    _mm256_storeu_ps(part, acc);
+    double s = 0;
+    for (int j = 0; j < 8; j++)
+        s += part[j];
+    *sum += s;
+    return x;
+}
+#endif
 
 /* Replaces bad detector rows by linear interpolation between the nearest good
  * rows above and below (or a copy of the one good neighbour at an edge). */
@@ -556,11 +616,22 @@ lc_status lc__atten_fill(const lc_scan *scan, size_t view, const lc_calib_option
         }
     }
     const uint16_t *ph = lc_view_plane(v, LC_HIGH), *pl = lc_view_plane(v, LC_LOW);
+#if LC__HAVE_AVX2_PATH
+    const int avx2 = lc__cpu_avx2();
+#endif
     for (uint32_t y = 0; y < h; y++) {
         size_t o = (size_t)y * w;
-        rowsum[y] = row_atten2(ph + o, pl + o, w, rc[(size_t)y * LC_CHANNELS + LC_HIGH],
-                               rc[(size_t)y * LC_CHANNELS + LC_LOW], at->a[LC_HIGH] + o,
-                               at->a[LC_LOW] + o, at->flags + o);
+        row_cal ch = rc[(size_t)y * LC_CHANNELS + LC_HIGH];
+        row_cal cl = rc[(size_t)y * LC_CHANNELS + LC_LOW];
+        uint32_t x0 = 0;
+        double sum = 0;
+#if LC__HAVE_AVX2_PATH
+        if (avx2)
+            x0 = row_atten2_avx2(ph + o, pl + o, w, ch, cl, at->a[LC_HIGH] + o, at->a[LC_LOW] + o,
+                                 at->flags + o, &sum);
+#endif
+        rowsum[y] = row_atten2(ph + o, pl + o, w, ch, cl, at->a[LC_HIGH] + o, at->a[LC_LOW] + o,
+                               at->flags + o, x0, sum);
     }
     free(rc);
     if (opts->fix_bad_pixels)

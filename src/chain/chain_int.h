@@ -15,6 +15,23 @@
 #include <emmintrin.h>
 #endif
 
+/* x86-64 with gcc or clang: the hottest loops also have an AVX2 version
+ * (a function with __attribute__((target("avx2")))), chosen at run time, so
+ * the library still runs on any x86-64. The AVX2 versions do the same IEEE
+ * operations per pixel (no FMA contraction), so results do not depend on
+ * the CPU. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
+#define LC__HAVE_AVX2_PATH 1
+#include <immintrin.h>
+/* 1 when the CPU (and OS) support AVX2. */
+static inline int lc__cpu_avx2(void)
+{
+    return __builtin_cpu_supports("avx2");
+}
+#else
+#define LC__HAVE_AVX2_PATH 0
+#endif
+
 #include "lucent/chain.h"
 
 /* The reference curves: for every element Z = LC_TABLE_ZMIN..LC_TABLE_ZMAX,
