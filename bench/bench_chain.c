@@ -301,6 +301,11 @@ int main(int argc, char **argv)
     printf("image chain benchmark: %d views x %d lines x %d pixels = %.2f Mpx, best of %d "
            "(process CPU time)\n",
            VIEWS, LINES, PIXELS, npx / 1e6, reps);
+#if LC__HAVE_AVX2_PATH
+    printf("  AVX2 paths of the chain: %s\n", lc__cpu_avx2() ? "used" : "not available (SSE2)");
+#else
+    printf("  AVX2 paths of the chain: not built\n");
+#endif
     printf("  memcpy of the raw bytes                    %8.2f ms  %8.1f Mpx/s\n", best_copy * 1e3,
            npx / best_copy / 1e6);
     printf("  lucent lc_chain (1 thread, buffers reused) %8.2f ms  %8.1f Mpx/s  (%.1fx memcpy "
