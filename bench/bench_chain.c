@@ -320,6 +320,7 @@ int main(int argc, char **argv)
            "faster; separate calls %.2fx)\n",
            best_vips * 1e3, npx / best_vips / 1e6, best_vips / best_obj, best_vips / best_chain);
 #else
+    (void)best_vips;
     printf("  libvips: not built (install libvips-dev and reconfigure)\n");
 #endif
     printf("(checksum %u)\n", sink);
