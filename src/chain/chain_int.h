@@ -23,9 +23,15 @@
 #if defined(__x86_64__) && defined(__GNUC__) && defined(__SSE2__)
 #define LC__HAVE_AVX2_PATH 1
 #include <immintrin.h>
-/* 1 when the CPU (and OS) support AVX2. */
+#include <stdlib.h>
+/* 1 when the CPU (and OS) support AVX2 and LC_NO_AVX2 is not set to "1"
+ * (the switch lets tests compare both paths, and a site run the portable
+ * one). Read once per view, not per pixel. */
 static inline int lc__cpu_avx2(void)
 {
+    const char *off = getenv("LC_NO_AVX2");
+    if (off && off[0] == '1')
+        return 0;
     return __builtin_cpu_supports("avx2");
 }
 #else
