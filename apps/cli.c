@@ -107,3 +107,17 @@ int cli_read_passphrase(const char *file, int from_stdin, char *buf, size_t cap)
     }
     return 1;
 }
+
+lc_status cli_load_table(const char *calib, const lc_scan *scan, lc_mattable **out, lc_error *err)
+{
+    if (!calib || !*calib)
+        calib = getenv("LUCENT_CALIB");
+    if (calib && *calib)
+        return lc_mattable_load(calib, out, err);
+    lc_chain_model m;
+    lc_chain_model_init(&m);
+    double kvp = scan ? lc_scan_get_info(scan)->kvp : 0.0;
+    if (kvp >= LC_PHYS_KVP_MIN && kvp <= LC_PHYS_KVP_MAX)
+        m.tube.kvp = kvp;
+    return lc_mattable_generate(&m, out, err);
+}

@@ -42,6 +42,12 @@ void cli_progress_done(void);
 /* An lc_progress_fn that forwards to cli_progress with `user` as the label. */
 void cli_progress_cb(void *user, double frac);
 
+/* The material calibration table a command uses: the file calib (from
+ * --calib), else $LUCENT_CALIB, else one generated from the default scanner
+ * model at the scan's tube voltage (scan may be NULL: the model's default).
+ * Caller owns *out (lc_mattable_free). */
+lc_status cli_load_table(const char *calib, const lc_scan *scan, lc_mattable **out, lc_error *err);
+
 /* Reads a secret (a passphrase) from the first line of standard input when
  * from_stdin, else of file (when non-NULL); buf is "" when neither is given.
  * Returns 0 when it cannot be read. Never from argv, never echoed. */

@@ -106,9 +106,6 @@ static int run(int argc, char **argv)
     }
     if (!dir)
         return cli_usage(cmd, "missing SCAN_DIR");
-    if (!calib)
-        calib = getenv("LUCENT_CALIB");
-
     lc_error err;
     lc_error_clear(&err);
     lc_scan *scan = NULL;
@@ -121,18 +118,9 @@ static int run(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    if (calib && *calib) {
-        if (lc_mattable_load(calib, &table, &err) != LC_OK) {
-            rc = cli_fail(cmd, &err);
-            goto done;
-        }
-    } else {
-        lc_chain_model m;
-        lc_chain_model_init(&m);
-        if (lc_mattable_generate(&m, &table, &err) != LC_OK) {
-            rc = cli_fail(cmd, &err);
-            goto done;
-        }
+    if (cli_load_table(calib, scan, &table, &err) != LC_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
     }
     if (lc_atr_analyze(table, scan, &o, &res, &err) != LC_OK) {
         rc = cli_fail(cmd, &err);

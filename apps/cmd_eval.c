@@ -83,19 +83,11 @@ static int run(int argc, char **argv)
     }
     if (!dir)
         return cli_usage(cmd, "missing DIR");
-    if (!calib)
-        calib = getenv("LUCENT_CALIB");
     lc_error err;
     lc_error_clear(&err);
     lc_mattable *table = NULL;
-    lc_status st;
-    if (calib && *calib) {
-        st = lc_mattable_load(calib, &table, &err);
-    } else {
-        lc_chain_model m;
-        lc_chain_model_init(&m);
-        st = lc_mattable_generate(&m, &table, &err);
-    }
+    /* The corpus is simulated with the default scanner: its model's table. */
+    lc_status st = cli_load_table(calib, NULL, &table, &err);
     if (st != LC_OK)
         return cli_fail(cmd, &err);
     o.progress = cli_progress_cb;

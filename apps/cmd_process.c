@@ -167,9 +167,6 @@ static int run(int argc, char **argv)
     }
     if (!dir)
         return cli_usage(cmd, "missing SCAN_DIR");
-    if (!calib)
-        calib = getenv("LUCENT_CALIB");
-
     lc_error err;
     lc_scan *scan = NULL;
     lc_mattable *table = NULL;
@@ -182,21 +179,9 @@ static int run(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    if (calib && *calib) {
-        if (lc_mattable_load(calib, &table, &err) != LC_OK) {
-            rc = cli_fail(cmd, &err);
-            goto done;
-        }
-    } else {
-        lc_chain_model m;
-        lc_chain_model_init(&m);
-        double kvp = lc_scan_get_info(scan)->kvp;
-        if (kvp >= LC_PHYS_KVP_MIN && kvp <= LC_PHYS_KVP_MAX)
-            m.tube.kvp = kvp;
-        if (lc_mattable_generate(&m, &table, &err) != LC_OK) {
-            rc = cli_fail(cmd, &err);
-            goto done;
-        }
+    if (cli_load_table(calib, scan, &table, &err) != LC_OK) {
+        rc = cli_fail(cmd, &err);
+        goto done;
     }
     size_t nv = lc_scan_view_count(scan);
     for (size_t i = 0; i < nprobes; i++)
