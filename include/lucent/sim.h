@@ -95,6 +95,19 @@ void lc_scanner_free(lc_scanner *sc);
 size_t lc_scanner_view_count(const lc_scanner *sc);
 uint32_t lc_scanner_pixels(const lc_scanner *sc, size_t v);
 
+/* Pixel pitch along the detector line, mm. */
+double lc_scanner_pixel_pitch(const lc_scanner *sc);
+
+/* The geometry of view v in the tunnel cross-section (belt frame, mm): the
+ * focal spot (y, z) into src_yz, and for each of the view's
+ * lc_scanner_pixels() pixels its centre (y, z) into pos_yz[2p..2p+1] and the
+ * unit normal of the detector there into normal_yz (may be NULL). The
+ * arrays hold 2 * cap doubles. Returns LC_OK, LC_ERR_ARG (bad view) or
+ * LC_ERR_LIMIT (cap smaller than the pixel count). */
+LC_MUST_CHECK lc_status lc_scanner_view_geometry(const lc_scanner *sc, size_t v, double src_yz[2],
+                                                 double *pos_yz, double *normal_yz, uint32_t cap,
+                                                 lc_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Simulation                                                               */
 /* ------------------------------------------------------------------------ */

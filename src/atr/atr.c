@@ -17,7 +17,7 @@
 
 #include "atr/atr_int.h"
 #include "lucent/phys.h"
-#include "sim/sim_int.h"
+#include "lucent/sim.h"
 #include "util/util.h"
 
 const char *lc_atr_class_name(lc_atr_class c)
@@ -224,10 +224,12 @@ lc_status lc__atr_geom_from_scan(const lc_scan *scan, size_t v, lc__atr_geom *g,
     g->npix = n;
     g->src[0] = vi->source_mm[1];
     g->src[1] = vi->source_mm[2];
-    if (v < sc->nviews && fabs(sc->views[v].src[0] - g->src[0]) < 1 &&
-        fabs(sc->views[v].src[1] - g->src[1]) < 1 && fabs(sc->pixel_pitch_mm - pitch) < 1e-6 &&
-        lc__view_pixel_count(&sc->views[v], pitch) == n) {
-        lc__view_pixels(&sc->views[v], pitch, n, g->pos, nrm);
+    double dsrc[2] = {0, 0};
+    if (v < lc_scanner_view_count(sc) && fabs(lc_scanner_pixel_pitch(sc) - pitch) < 1e-6 &&
+        lc_scanner_pixels(sc, v) == n &&
+        lc_scanner_view_geometry(sc, v, dsrc, g->pos, nrm, n, NULL) == LC_OK &&
+        fabs(dsrc[0] - g->src[0]) < 1 && fabs(dsrc[1] - g->src[1]) < 1) {
+        /* the default scanner's own detector line (positions filled above) */
     } else {
         double a = vi->beam_angle_deg * 3.14159265358979323846 / 180.0;
         double uy = sin(a), uz = cos(a), dy = cos(a), dz = -sin(a);

@@ -88,6 +88,31 @@ uint32_t lc_scanner_pixels(const lc_scanner *sc, size_t v)
     return lc__view_pixel_count(&sc->views[v], sc->pixel_pitch_mm);
 }
 
+double lc_scanner_pixel_pitch(const lc_scanner *sc)
+{
+    return sc ? sc->pixel_pitch_mm : 0.0;
+}
+
+lc_status lc_scanner_view_geometry(const lc_scanner *sc, size_t v, double src_yz[2], double *pos_yz,
+                                   double *normal_yz, uint32_t cap, lc_error *err)
+{
+    if (!sc || v >= sc->nviews || !pos_yz)
+        return lc_error_set(err, LC_ERR_ARG, "scanner: no view %zu", v);
+    uint32_t n = lc__view_pixel_count(&sc->views[v], sc->pixel_pitch_mm);
+    if (n > cap)
+        return lc_error_set(err, LC_ERR_LIMIT, "scanner: view %zu has %u pixels, room for %u", v, n,
+                            cap);
+    src_yz[0] = sc->views[v].src[0];
+    src_yz[1] = sc->views[v].src[1];
+    double *nrm = normal_yz;
+    if (!nrm && !(nrm = lc__mallocn((size_t)n * 2, sizeof *nrm)))
+        return lc_error_set(err, LC_ERR_NOMEM, "scanner: out of memory");
+    lc__view_pixels(&sc->views[v], sc->pixel_pitch_mm, n, pos_yz, nrm);
+    if (nrm != normal_yz)
+        free(nrm);
+    return LC_OK;
+}
+
 static double poly_length(const lc__view_geom *g)
 {
     double L = 0;

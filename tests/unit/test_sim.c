@@ -1066,6 +1066,52 @@ static void test_rng(void **state)
     assert_true(lc__simrng_next(&a) != lc__simrng_next(&b));
 }
 
+/* The public view geometry: one centre per pixel, neighbours one pitch apart
+ * along the detector line (a little less across the corner of the L), unit
+ * normals all facing the source's side, and a clear refusal when the arrays
+ * are short. */
+static void test_scanner_view_geometry(void **state)
+{
+    (void)state;
+    lc_scanner *sc = NULL;
+    assert_int_equal(lc_scanner_new(&sc, NULL), LC_OK);
+    double pitch = lc_scanner_pixel_pitch(sc);
+    assert_true(pitch > 0);
+    for (size_t v = 0; v < lc_scanner_view_count(sc); v++) {
+        uint32_t n = lc_scanner_pixels(sc, v);
+        double *pos = malloc(sizeof(double) * 2 * n), *nrm = malloc(sizeof(double) * 2 * n);
+        double src[2];
+        int side = 0;
+        lc_error err;
+        assert_int_equal(lc_scanner_view_geometry(sc, v, src, pos, nrm, n - 1, &err), LC_ERR_LIMIT);
+        assert_int_equal(lc_scanner_view_geometry(sc, v, src, pos, nrm, n, &err), LC_OK);
+        for (uint32_t p = 0; p < n; p++) {
+            assert_true(fabs(hypot(nrm[2 * p], nrm[2 * p + 1]) - 1.0) < 1e-9);
+            /* Every normal faces the same way relative to the source: the
+             * detector line never folds back on itself. */
+            double ty = src[0] - pos[2 * p], tz = src[1] - pos[2 * p + 1];
+            double dot = (ty * nrm[2 * p] + tz * nrm[2 * p + 1]) / hypot(ty, tz);
+            if (p == 0)
+                side = dot > 0 ? 1 : -1;
+            assert_true(dot * side > 0.2);
+            if (p > 0) {
+                double d = hypot(pos[2 * p] - pos[2 * p - 2], pos[2 * p + 1] - pos[2 * p - 1]);
+                assert_true(d <= pitch + 1e-9 && d > 0.7 * pitch);
+            }
+        }
+        /* Without normals it gives the same positions. */
+        double *pos2 = malloc(sizeof(double) * 2 * n);
+        assert_int_equal(lc_scanner_view_geometry(sc, v, src, pos2, NULL, n, &err), LC_OK);
+        assert_memory_equal(pos, pos2, sizeof(double) * 2 * n);
+        free(pos2);
+        free(pos);
+        free(nrm);
+    }
+    double src[2], pos[2];
+    assert_int_equal(lc_scanner_view_geometry(sc, 99, src, pos, NULL, 1, NULL), LC_ERR_ARG);
+    lc_scanner_free(sc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1086,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_too_long),
         cmocka_unit_test(test_scanner_file),
         cmocka_unit_test(test_rng),
+        cmocka_unit_test(test_scanner_view_geometry),
     };
     return cmocka_run_group_tests(tests, setup_dir, teardown_dir);
 }
