@@ -150,6 +150,7 @@ static void euler(const double deg[3], double r[9])
 /* Half extents of a part in its own frame. */
 static void part_half(const part *p, double h[3])
 {
+    h[0] = h[1] = h[2] = 0.0; /* every shape sets them; the compiler cannot see that */
     switch (p->shape) {
     case SH_BOX:
         h[0] = p->size[0] / 2, h[1] = p->size[1] / 2, h[2] = p->size[2] / 2;
@@ -201,7 +202,7 @@ static void item_bounds(const item *it, double yaw, double lo[3], double hi[3])
 
 static double part_volume_cm3(const part *p)
 {
-    double h[3] = {0.0, 0.0, 0.0};
+    double h[3];
     part_half(p, h);
     double v;
     switch (p->shape) {
