@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "dicos/dicos_int.h"
@@ -428,6 +429,12 @@ lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err)
     if (!out || !dir)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_read_scan: NULL argument");
     *out = NULL;
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return lc_error_set(err, LC_ERR_NOT_FOUND, "%s: no such scan folder", dir);
+    if (!S_ISDIR(sb.st_mode))
+        return lc_error_set(err, LC_ERR_FORMAT,
+                            "%s: not a folder (a scan is a folder of .dcs files)", dir);
     lc_scan *scan = NULL;
     lc_dicos_file *f = NULL;
     lc_status st;
@@ -442,6 +449,13 @@ lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err)
             if (st == LC_ERR_NOT_FOUND && c == 0 && v > 0 && (nviews == 0 || v == nviews)) {
                 lc_error_clear(err);
                 goto done;
+            }
+            if (st == LC_ERR_NOT_FOUND && v == 0 && c == 0) {
+                st = lc_error_set(err, LC_ERR_NOT_FOUND,
+                                  "%s: not a lucent scan folder (no %s; 'lucent info' reads "
+                                  "other writers' files)",
+                                  dir, name);
+                goto fail;
             }
             if (st != LC_OK)
                 goto fail;

@@ -205,6 +205,20 @@ static void test_empty_folder(void **state)
     lc_error err;
     assert_int_equal(lc_dicos_read_scan(dir, &r, &err), LC_ERR_NOT_FOUND);
     assert_null(r);
+    assert_non_null(strstr(err.msg, "not a lucent scan folder"));
+    /* A missing folder and a plain file say so. */
+    char missing[600];
+    snprintf(missing, sizeof missing, "%s/nope", dir);
+    assert_int_equal(lc_dicos_read_scan(missing, &r, &err), LC_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "no such scan folder"));
+    char file[600];
+    snprintf(file, sizeof file, "%s/file.dcs", dir);
+    FILE *fp = fopen(file, "wb");
+    assert_non_null(fp);
+    fclose(fp);
+    assert_int_equal(lc_dicos_read_scan(file, &r, &err), LC_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "not a folder"));
+    assert_null(r);
     lc_scan *s;
     assert_int_equal(lc_scan_new(NULL, &s, NULL), LC_OK);
     assert_int_equal(lc_dicos_write_scan(s, dir, &err), LC_ERR_ARG);
