@@ -617,8 +617,9 @@ out:
     return s;
 }
 
-static void user_from_row(sqlite3_stmt *q, lc_user_info *u)
+static void user_from_row(sqlite3_stmt *q, void *dst)
 {
+    lc_user_info *u = dst;
     memset(u, 0, sizeof *u);
     u->id = sqlite3_column_int64(q, 0);
     lc__strlcpy(u->name, (const char *)sqlite3_column_text(q, 1), sizeof u->name);
@@ -692,43 +693,58 @@ lc_status lc_store_user_verify(lc_store *st, const char *name, const char *passw
     return LC_OK;
 }
 
+/* Steps a prepared query to its end, converting each row with from_row into
+ * a growing array of elem-byte records. Caller owns *out (free()); on
+ * failure *out is NULL. Caller holds st->mu. */
+static lc_status collect_rows(lc_store *st, sqlite3_stmt *q, size_t elem,
+                              void (*from_row)(sqlite3_stmt *, void *), const char *what,
+                              void **out, size_t *n, lc_error *err)
+{
+    size_t cap = 0, cnt = 0;
+    unsigned char *v = NULL;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            unsigned char *nv = lc__mallocn(cap, elem);
+            if (!nv) {
+                free(v);
+                return lc_error_set(err, LC_ERR_NOMEM, "%s: out of memory", what);
+            }
+            if (cnt)
+                memcpy(nv, v, cnt * elem);
+            free(v);
+            v = nv;
+        }
+        from_row(q, v + cnt++ * elem);
+    }
+    if (rc != SQLITE_DONE) {
+        free(v);
+        return db_fail(st, err, what);
+    }
+    *out = v;
+    *n = cnt;
+    return LC_OK;
+}
+
 lc_status lc_store_user_list(lc_store *st, lc_user_info **out, size_t *n, lc_error *err)
 {
     *out = NULL;
     *n = 0;
     pthread_mutex_lock(&st->mu);
     sqlite3_stmt *q = NULL;
-    lc_status s = LC_OK;
-    size_t cap = 0, cnt = 0;
-    lc_user_info *v = NULL;
+    void *rows = NULL;
+    lc_status s;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT id, name, role, active, created_us FROM users ORDER BY name", -1,
-                           &q, NULL) != SQLITE_OK) {
+                           &q, NULL) != SQLITE_OK)
         s = db_fail(st, err, "users");
-        goto done;
-    }
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            lc_user_info *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                s = lc_error_set(err, LC_ERR_NOMEM, "users: out of memory");
-                goto done;
-            }
-            v = nv;
-        }
-        user_from_row(q, &v[cnt++]);
-    }
-done:
+    else
+        s = collect_rows(st, q, sizeof **out, user_from_row, "users", &rows, n, err);
     sqlite3_finalize(q);
     pthread_mutex_unlock(&st->mu);
-    if (s != LC_OK) {
-        free(v);
-        return s;
-    }
-    *out = v;
-    *n = cnt;
-    return LC_OK;
+    *out = rows;
+    return s;
 }
 
 int64_t lc_store_user_count(lc_store *st)
@@ -750,8 +766,9 @@ int64_t lc_store_user_count(lc_store *st)
     "id, scan_id, dir, acquired_us, stored_us, n_views, atr_alarms, gt_threat, tip, tip_threat,"   \
     " decision, decided_by, decided_us, process_ms"
 
-static void scan_from_row(sqlite3_stmt *q, lc_scan_row *r)
+static void scan_from_row(sqlite3_stmt *q, void *dst)
 {
+    lc_scan_row *r = dst;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(q, 0);
     lc__strlcpy(r->scan_id, (const char *)sqlite3_column_text(q, 1), sizeof r->scan_id);
@@ -881,39 +898,21 @@ lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan
         max = 100000;
     pthread_mutex_lock(&st->mu);
     sqlite3_stmt *q = NULL;
-    lc_status s = LC_OK;
-    size_t cap = 0, cnt = 0;
-    lc_scan_row *v = NULL;
+    void *rows = NULL;
+    lc_status s;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT " SCAN_COLS " FROM scans WHERE id > ? ORDER BY id LIMIT ?", -1,
                            &q, NULL) != SQLITE_OK) {
         s = db_fail(st, err, "scans");
-        goto done;
+    } else {
+        sqlite3_bind_int64(q, 1, after_id);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+        s = collect_rows(st, q, sizeof **out, scan_from_row, "scans", &rows, n, err);
     }
-    sqlite3_bind_int64(q, 1, after_id);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        if (cnt == cap) {
-            cap = cap ? cap * 2 : 16;
-            lc_scan_row *nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                s = lc_error_set(err, LC_ERR_NOMEM, "scans: out of memory");
-                goto done;
-            }
-            v = nv;
-        }
-        scan_from_row(q, &v[cnt++]);
-    }
-done:
     sqlite3_finalize(q);
     pthread_mutex_unlock(&st->mu);
-    if (s != LC_OK) {
-        free(v);
-        return s;
-    }
-    *out = v;
-    *n = cnt;
-    return LC_OK;
+    *out = rows;
+    return s;
 }
 
 int64_t lc_store_scan_latest(lc_store *st)
