@@ -48,6 +48,52 @@ extern "C" {
 #define LC_DICOS_MAX_THREATS 1024
 
 /* ------------------------------------------------------------------ */
+/* Where the files go: a folder, memory, or the caller's I/O            */
+/* ------------------------------------------------------------------ */
+
+/* The files of one scan as named blobs ("dx_v0_high.dcs", "tdr_machine.dcs",
+ * ...). Every function below that takes a folder has an _io variant taking
+ * one of these; the folder functions are the folder I/O (lc_dicos_folder_io)
+ * plus the folder checks, so both run the same code. An I/O lets a caller keep
+ * every plaintext byte off the disk: the station writes a scan into memory
+ * (lc_dicos_mem) and seals each file, and reads sealed files through an I/O
+ * that opens them. */
+typedef struct lc_dicos_io {
+    /* Stores the bytes of the named file (borrowed for the call), replacing
+     * any earlier file of that name. Returns LC_OK or a status with err set. */
+    lc_status (*put)(void *user, const char *name, const void *data, size_t len, lc_error *err);
+    /* Gives the bytes of the named file in a new buffer (*data, caller owns,
+     * free()); LC_ERR_NOT_FOUND (err set) when there is no such file. */
+    lc_status (*get)(void *user, const char *name, uint8_t **data, size_t *len, lc_error *err);
+    void *user;        /* passed to put and get */
+    const char *label; /* names the set of files in messages ("DIR", "scans/ID"); may be NULL */
+} lc_dicos_io;
+
+/* The I/O of a folder: files dir/<name>, written atomically (temporary file,
+ * fsync, rename); put does not create the folder. dir is borrowed and must
+ * outlive the I/O; it is also the label. */
+lc_dicos_io lc_dicos_folder_io(const char *dir);
+
+/* Files held in memory. Buffers are wiped (zeroed) when replaced and freed. */
+typedef struct lc_dicos_mem lc_dicos_mem;
+
+/* A new empty set. Caller owns *out; free with lc_dicos_mem_free(). Returns
+ * LC_OK or LC_ERR_NOMEM. */
+LC_MUST_CHECK lc_status lc_dicos_mem_new(lc_dicos_mem **out, lc_error *err);
+
+/* Wipes and frees every file and the set. NULL is a no-op. */
+void lc_dicos_mem_free(lc_dicos_mem *m);
+
+/* The I/O of a set (label "memory"); valid while m lives. */
+lc_dicos_io lc_dicos_mem_io(lc_dicos_mem *m);
+
+/* The files in the order first written: their count, and the name and bytes
+ * of file i (borrowed until m changes or is freed; NULL when i is out of
+ * range). */
+size_t lc_dicos_mem_count(const lc_dicos_mem *m);
+const char *lc_dicos_mem_file(const lc_dicos_mem *m, size_t i, const uint8_t **data, size_t *len);
+
+/* ------------------------------------------------------------------ */
 /* Scans: DX for processing                                            */
 /* ------------------------------------------------------------------ */
 
@@ -72,6 +118,14 @@ LC_MUST_CHECK lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char 
  * inconsistent views or studies), LC_ERR_UNSUPPORTED, LC_ERR_LIMIT, LC_ERR_IO,
  * LC_ERR_NOMEM. */
 LC_MUST_CHECK lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err);
+
+/* The same through an I/O: the files are put (write) or got (read) by name;
+ * study_uid_out may be NULL. Statuses as above; a file the I/O cannot give
+ * fails the read with the I/O's status and message (e.g. LC_ERR_FORMAT from
+ * a sealed file that does not open). */
+LC_MUST_CHECK lc_status lc_dicos_write_scan_io(const lc_scan *scan, const lc_dicos_io *io,
+                                               char study_uid_out[LC_ID_MAX], lc_error *err);
+LC_MUST_CHECK lc_status lc_dicos_read_scan_io(const lc_dicos_io *io, lc_scan **out, lc_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Presentation images: DX for presentation                            */
@@ -107,6 +161,13 @@ LC_MUST_CHECK lc_status lc_dicos_write_presentation(const char *dir, uint32_t vi
 LC_MUST_CHECK lc_status lc_dicos_read_presentation(const char *dir, uint32_t view,
                                                    lc_dicos_image *img, void **pixels,
                                                    lc_error *err);
+
+/* The same through an I/O. */
+LC_MUST_CHECK lc_status lc_dicos_write_presentation_io(const lc_dicos_io *io, uint32_t view,
+                                                       const lc_dicos_image *img, lc_error *err);
+LC_MUST_CHECK lc_status lc_dicos_read_presentation_io(const lc_dicos_io *io, uint32_t view,
+                                                      lc_dicos_image *img, void **pixels,
+                                                      lc_error *err);
 
 /* ------------------------------------------------------------------ */
 /* Threat detection reports (TDR)                                      */
@@ -186,6 +247,17 @@ LC_MUST_CHECK lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *
  * failure *out is NULL. Returns LC_OK, LC_ERR_FORMAT, LC_ERR_UNSUPPORTED,
  * LC_ERR_LIMIT, LC_ERR_IO, LC_ERR_NOMEM. */
 LC_MUST_CHECK lc_status lc_dicos_read_tdr(const char *path, lc_dicos_tdr **out, lc_error *err);
+
+/* The same through an I/O: writes the file lc_dicos_tdr_file_name(type), and
+ * reads the named file, resolving views from the I/O's other files. */
+LC_MUST_CHECK lc_status lc_dicos_write_tdr_io(const lc_dicos_io *io, const lc_dicos_tdr *tdr,
+                                              lc_error *err);
+LC_MUST_CHECK lc_status lc_dicos_read_tdr_io(const lc_dicos_io *io, const char *name,
+                                             lc_dicos_tdr **out, lc_error *err);
+
+/* The file name of a TDR of a type: "tdr_machine.dcs", "tdr_operator.dcs",
+ * "tdr_ground_truth.dcs" (static). */
+const char *lc_dicos_tdr_file_name(lc_dicos_tdr_type t);
 
 /* Frees a TDR from lc_dicos_read_tdr and its threats. NULL is a no-op. */
 void lc_dicos_tdr_free(lc_dicos_tdr *tdr);

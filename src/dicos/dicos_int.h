@@ -56,6 +56,18 @@ struct lc_dicos_file {
 /* Parses and takes ownership of buf (malloc'd, freed even on failure). */
 lc_status lc__dicos_parse_owned(uint8_t *buf, size_t len, lc_dicos_file **out, lc_error *err);
 
+/* Reads a whole regular file of at most LC_DICOS_MAX_FILE bytes into a new
+ * buffer (caller owns). LC_ERR_NOT_FOUND when it does not exist. */
+lc_status lc__dicos_read_whole(const char *path, uint8_t **out, size_t *len, lc_error *err);
+
+/* Gets file `name` through io and parses it. LC_ERR_NOT_FOUND (from the I/O)
+ * when absent; parse errors are prefixed "<label>/<name>: ". */
+lc_status lc__dicos_io_open(const lc_dicos_io *io, const char *name, lc_dicos_file **f,
+                            lc_error *err);
+
+/* The label of an I/O for messages ("" when it has none). */
+const char *lc__dicos_io_label(const lc_dicos_io *io);
+
 /* Finds a tag in a data set (NULL when absent). */
 const lc__elem *lc__dset_find(const lc__dset *ds, uint32_t tag);
 /* Finds lucent's private element (0029,10xx) whose creator is "LUCENT 1". */
@@ -152,9 +164,9 @@ void lc__dicos_add_common(lc__wset *ws, const lc_scan_info *in, const lc__scan_u
                           const char *series, const char *sop_class, const char *sop_uid,
                           const char *modality, int series_no, int instance_no);
 
-/* The UIDs and scan metadata of a scan folder, from the high-energy DX file
- * of view `view`. info may be NULL. */
-lc_status lc__dicos_view_uids(const char *dir, uint32_t view, lc__scan_uids *u, lc_scan_info *info,
-                              lc_error *err);
+/* The UIDs and scan metadata of a scan, from the high-energy DX file of view
+ * `view` got through io. info may be NULL. */
+lc_status lc__dicos_view_uids(const lc_dicos_io *io, uint32_t view, lc__scan_uids *u,
+                              lc_scan_info *info, lc_error *err);
 
 #endif

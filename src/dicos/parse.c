@@ -392,7 +392,7 @@ lc_status lc_dicos_parse(const void *buf, size_t len, lc_dicos_file **out, lc_er
 
 /* Reads a whole regular file in one exact-size allocation (lc__read_file
  * grows its buffer by doubling, which costs copies on large images). */
-static lc_status read_whole(const char *path, uint8_t **out, size_t *len, lc_error *err)
+lc_status lc__dicos_read_whole(const char *path, uint8_t **out, size_t *len, lc_error *err)
 {
     *out = NULL;
     int fd = open(path, O_RDONLY);
@@ -439,7 +439,7 @@ lc_status lc_dicos_open(const char *path, lc_dicos_file **out, lc_error *err)
     *out = NULL;
     uint8_t *buf = NULL;
     size_t len = 0;
-    lc_status st = read_whole(path, &buf, &len, err);
+    lc_status st = lc__dicos_read_whole(path, &buf, &len, err);
     if (st != LC_OK)
         return st;
     st = lc__dicos_parse_owned(buf, len, out, err);

@@ -7,6 +7,7 @@
  * scan round-trips bit for bit. lc_dicos_read_scan reads such a folder back;
  * the presentation functions add and read a processed image per view.
  */
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,21 +182,20 @@ static void add_pixel_module(lc__wset *ws, uint32_t rows, uint32_t cols, int spp
     lc__w_str(ws, LC__TAG(0x0028, 0x2110), "CS", "00");
 }
 
-static lc_status write_one(const char *dir, const char *name, lc__wset *ws, const char *sop_class,
-                           const char *sop_uid, lc_error *err)
+/* Serialises ws (freed here) and puts it through io as file `name`. The
+ * serialised bytes are wiped before they are freed: they may be a scan the
+ * caller keeps off the disk. */
+static lc_status write_one(const lc_dicos_io *io, const char *name, lc__wset *ws,
+                           const char *sop_class, const char *sop_uid, lc_error *err)
 {
-    char path[1024];
-    if (!lc__path_join(path, sizeof path, dir, name)) {
-        lc__wset_free(ws);
-        return lc_error_set(err, LC_ERR_ARG, "path too long: %s/%s", dir, name);
-    }
     uint8_t *buf;
     size_t len;
     lc_status st = lc__w_file(ws, sop_class, sop_uid, &buf, &len, err);
     lc__wset_free(ws);
     if (st != LC_OK)
         return st;
-    st = lc__write_file_atomic(path, buf, len, err);
+    st = io->put(io->user, name, buf, len, err);
+    explicit_bzero(buf, len);
     free(buf);
     return st;
 }
@@ -224,10 +224,10 @@ static bool uid_valid(const char *s)
     return !start;
 }
 
-lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
-                                  char study_uid_out[LC_ID_MAX], lc_error *err)
+lc_status lc_dicos_write_scan_io(const lc_scan *scan, const lc_dicos_io *io,
+                                 char study_uid_out[LC_ID_MAX], lc_error *err)
 {
-    if (!scan || !dir)
+    if (!scan || !io || !io->put)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_scan: NULL argument");
     size_t nv = lc_scan_view_count(scan);
     if (nv == 0)
@@ -247,8 +247,6 @@ lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
     if ((st = lc__dicos_uid(u.raw_series, err)) != LC_OK ||
         (st = lc__dicos_uid(u.pres_series, err)) != LC_OK ||
         (st = lc__dicos_uid(u.tdr_series, err)) != LC_OK)
-        return st;
-    if ((st = lc__mkdir_p(dir, err)) != LC_OK)
         return st;
     int stored = in->bits_stored > 0 && in->bits_stored <= 16 ? in->bits_stored : 16;
     for (size_t v = 0; v < nv; v++) {
@@ -282,7 +280,7 @@ lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
                          (size_t)nl * lc_view_pixels(view));
             }
             lc__dicos_raw_name(name, sizeof name, (uint32_t)v, ch);
-            st = write_one(dir, name, &ws, LC_DICOS_SOP_DX_PROCESSING, sop, err);
+            st = write_one(io, name, &ws, LC_DICOS_SOP_DX_PROCESSING, sop, err);
             if (st != LC_OK)
                 return st;
         }
@@ -290,6 +288,20 @@ lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
     if (study_uid_out)
         lc__strlcpy(study_uid_out, u.study, LC_ID_MAX);
     return LC_OK;
+}
+
+lc_status lc_dicos_write_scan_uid(const lc_scan *scan, const char *dir,
+                                  char study_uid_out[LC_ID_MAX], lc_error *err)
+{
+    if (!scan || !dir)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_scan: NULL argument");
+    if (lc_scan_view_count(scan) == 0)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_scan: the scan has no views");
+    lc_status st = lc__mkdir_p(dir, err);
+    if (st != LC_OK)
+        return st;
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    return lc_dicos_write_scan_io(scan, &io, study_uid_out, err);
 }
 
 lc_status lc_dicos_write_scan(const lc_scan *scan, const char *dir, lc_error *err)
@@ -410,20 +422,6 @@ static bool sop_is(const lc_dicos_file *f, const char *uid)
            strcmp(s, uid) == 0;
 }
 
-/* Opens dir/name; LC_ERR_NOT_FOUND when it does not exist. */
-static lc_status open_in(const char *dir, const char *name, lc_dicos_file **f, lc_error *err)
-{
-    char path[1024];
-    *f = NULL;
-    if (!lc__path_join(path, sizeof path, dir, name))
-        return lc_error_set(err, LC_ERR_ARG, "path too long: %s/%s", dir, name);
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return lc_error_set(err, LC_ERR_NOT_FOUND, "%s: no such file", path);
-    fclose(fp);
-    return lc_dicos_open(path, f, err);
-}
-
 lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err)
 {
     if (!out || !dir)
@@ -435,6 +433,16 @@ lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err)
     if (!S_ISDIR(sb.st_mode))
         return lc_error_set(err, LC_ERR_FORMAT,
                             "%s: not a folder (a scan is a folder of .dcs files)", dir);
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    return lc_dicos_read_scan_io(&io, out, err);
+}
+
+lc_status lc_dicos_read_scan_io(const lc_dicos_io *io, lc_scan **out, lc_error *err)
+{
+    if (!out || !io || !io->get)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_read_scan: NULL argument");
+    *out = NULL;
+    const char *dir = lc__dicos_io_label(io);
     lc_scan *scan = NULL;
     lc_dicos_file *f = NULL;
     lc_status st;
@@ -445,7 +453,7 @@ lc_status lc_dicos_read_scan(const char *dir, lc_scan **out, lc_error *err)
         for (int c = 0; c < LC_CHANNELS; c++) {
             char name[64];
             lc__dicos_raw_name(name, sizeof name, v, (lc_channel)c);
-            st = open_in(dir, name, &f, err);
+            st = lc__dicos_io_open(io, name, &f, err);
             if (st == LC_ERR_NOT_FOUND && c == 0 && v > 0 && (nviews == 0 || v == nviews)) {
                 lc_error_clear(err);
                 goto done;
@@ -557,13 +565,13 @@ fail:
 /* ---- presentation ----------------------------------------------------- */
 
 /* Reads the metadata of view `view` from its high-energy DX file. */
-static lc_status view_meta(const char *dir, uint32_t view, dx_meta *m, char sop[LC_ID_MAX],
+static lc_status view_meta(const lc_dicos_io *io, uint32_t view, dx_meta *m, char sop[LC_ID_MAX],
                            lc_error *err)
 {
     char name[64];
     lc_dicos_file *f;
     lc__dicos_raw_name(name, sizeof name, view, LC_HIGH);
-    lc_status st = open_in(dir, name, &f, err);
+    lc_status st = lc__dicos_io_open(io, name, &f, err);
     if (st != LC_OK)
         return st;
     st = dx_decode(f, m, err);
@@ -573,11 +581,11 @@ static lc_status view_meta(const char *dir, uint32_t view, dx_meta *m, char sop[
     return st;
 }
 
-lc_status lc__dicos_view_uids(const char *dir, uint32_t view, lc__scan_uids *u, lc_scan_info *info,
-                              lc_error *err)
+lc_status lc__dicos_view_uids(const lc_dicos_io *io, uint32_t view, lc__scan_uids *u,
+                              lc_scan_info *info, lc_error *err)
 {
     dx_meta m;
-    lc_status st = view_meta(dir, view, &m, NULL, err);
+    lc_status st = view_meta(io, view, &m, NULL, err);
     if (st != LC_OK)
         return st;
     *u = m.u;
@@ -589,12 +597,21 @@ lc_status lc__dicos_view_uids(const char *dir, uint32_t view, lc__scan_uids *u, 
 lc_status lc_dicos_write_presentation(const char *dir, uint32_t view, const lc_dicos_image *img,
                                       lc_error *err)
 {
-    if (!dir || !img || !img->data)
+    if (!dir)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_presentation: NULL argument");
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    return lc_dicos_write_presentation_io(&io, view, img, err);
+}
+
+lc_status lc_dicos_write_presentation_io(const lc_dicos_io *io, uint32_t view,
+                                         const lc_dicos_image *img, lc_error *err)
+{
+    if (!io || !io->put || !img || !img->data)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_presentation: NULL argument");
     if (img->kind != LC_DICOS_GRAY16 && img->kind != LC_DICOS_RGB8)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_presentation: bad pixel kind");
     dx_meta m;
-    lc_status st = view_meta(dir, view, &m, NULL, err);
+    lc_status st = view_meta(io, view, &m, NULL, err);
     if (st != LC_OK)
         return st;
     if (img->width != m.cols || img->height != m.rows)
@@ -625,7 +642,7 @@ lc_status lc_dicos_write_presentation(const char *dir, uint32_t view, const lc_d
         lc__w_raw(&ws, LC__TAG(0x7FE0, 0x0010), "OB", img->data, n * 3);
     }
     lc__dicos_pres_name(name, sizeof name, view);
-    return write_one(dir, name, &ws, LC_DICOS_SOP_DX_PRESENTATION, sop, err);
+    return write_one(io, name, &ws, LC_DICOS_SOP_DX_PRESENTATION, sop, err);
 }
 
 lc_status lc_dicos_read_presentation(const char *dir, uint32_t view, lc_dicos_image *img,
@@ -633,11 +650,21 @@ lc_status lc_dicos_read_presentation(const char *dir, uint32_t view, lc_dicos_im
 {
     if (!dir || !img || !pixels)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_read_presentation: NULL argument");
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    return lc_dicos_read_presentation_io(&io, view, img, pixels, err);
+}
+
+lc_status lc_dicos_read_presentation_io(const lc_dicos_io *io, uint32_t view, lc_dicos_image *img,
+                                        void **pixels, lc_error *err)
+{
+    if (!io || !io->get || !img || !pixels)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_read_presentation: NULL argument");
     *pixels = NULL;
+    const char *dir = lc__dicos_io_label(io);
     char name[64];
     lc__dicos_pres_name(name, sizeof name, view);
     lc_dicos_file *f;
-    lc_status st = open_in(dir, name, &f, err);
+    lc_status st = lc__dicos_io_open(io, name, &f, err);
     if (st != LC_OK)
         return st;
     uint32_t rows = 0, cols = 0, spp = 1, bits = 0;

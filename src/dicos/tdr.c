@@ -87,33 +87,31 @@ typedef struct view_refs {
     char uid[3][LC_ID_MAX];
 } view_refs;
 
-static lc_status load_refs(const char *dir, uint32_t view, view_refs *r, lc_error *err)
+static lc_status load_refs(const lc_dicos_io *io, uint32_t view, view_refs *r, lc_error *err)
 {
     r->n = 0;
     for (int k = 0; k < 3; k++) {
-        char name[64], path[1024];
+        char name[64];
         if (k < 2)
             lc__dicos_raw_name(name, sizeof name, view, (lc_channel)k);
         else
             lc__dicos_pres_name(name, sizeof name, view);
-        if (!lc__path_join(path, sizeof path, dir, name))
-            return lc_error_set(err, LC_ERR_ARG, "path too long: %s", dir);
-        FILE *fp = fopen(path, "rb");
-        if (!fp) {
+        lc_dicos_file *f;
+        lc_status st = lc__dicos_io_open(io, name, &f, err);
+        if (st == LC_ERR_NOT_FOUND) {
             if (k < 2)
-                return lc_error_set(err, LC_ERR_NOT_FOUND, "%s: no image of view %u", path, view);
+                return lc_error_set(err, LC_ERR_NOT_FOUND, "%s/%s: no image of view %u",
+                                    lc__dicos_io_label(io), name, view);
             continue;
         }
-        fclose(fp);
-        lc_dicos_file *f;
-        lc_status st = lc_dicos_open(path, &f, err);
         if (st != LC_OK)
             return st;
         bool ok =
             lc__el_str(lc__dset_find(&f->ds, LC__TAG(0x0008, 0x0018)), r->uid[r->n], LC_ID_MAX);
         lc_dicos_file_free(f);
         if (!ok)
-            return lc_error_set(err, LC_ERR_FORMAT, "%s: no SOP Instance UID", path);
+            return lc_error_set(err, LC_ERR_FORMAT, "%s/%s: no SOP Instance UID",
+                                lc__dicos_io_label(io), name);
         r->cls[r->n] = k < 2 ? LC_DICOS_SOP_DX_PROCESSING : LC_DICOS_SOP_DX_PRESENTATION;
         r->n++;
     }
@@ -141,9 +139,24 @@ static lc_status check_tdr(const lc_dicos_tdr *t, lc_error *err)
     return LC_OK;
 }
 
+const char *lc_dicos_tdr_file_name(lc_dicos_tdr_type t)
+{
+    return t == LC_TDR_OPERATOR       ? "tdr_operator.dcs"
+           : t == LC_TDR_GROUND_TRUTH ? "tdr_ground_truth.dcs"
+                                      : "tdr_machine.dcs";
+}
+
 lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *tdr, lc_error *err)
 {
     if (!dir || !tdr)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_tdr: NULL argument");
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    return lc_dicos_write_tdr_io(&io, tdr, err);
+}
+
+lc_status lc_dicos_write_tdr_io(const lc_dicos_io *io, const lc_dicos_tdr *tdr, lc_error *err)
+{
+    if (!io || !io->put || !io->get || !tdr)
         return lc_error_set(err, LC_ERR_ARG, "lc_dicos_write_tdr: NULL argument");
     lc_status st = check_tdr(tdr, err);
     if (st != LC_OK)
@@ -151,7 +164,7 @@ lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *tdr, lc_error 
     lc__scan_uids u;
     memset(&u, 0, sizeof u);
     lc_scan_info info;
-    if ((st = lc__dicos_view_uids(dir, 0, &u, &info, err)) != LC_OK)
+    if ((st = lc__dicos_view_uids(io, 0, &u, &info, err)) != LC_OK)
         return st;
     if (!u.tdr_series[0] && (st = lc__dicos_uid(u.tdr_series, err)) != LC_OK)
         return st;
@@ -216,7 +229,7 @@ lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *tdr, lc_error 
         for (uint32_t b = 0; b < th->n_boxes; b++) {
             const lc_dicos_box *bx = &th->boxes[b];
             if (!loaded[bx->view]) {
-                st = load_refs(dir, bx->view, &refs[bx->view], err);
+                st = load_refs(io, bx->view, &refs[bx->view], err);
                 if (st != LC_OK) {
                     for (uint32_t k = 0; k < th->n_boxes; k++)
                         lc__wset_free(&reps[k]);
@@ -264,22 +277,13 @@ lc_status lc_dicos_write_tdr(const char *dir, const lc_dicos_tdr *tdr, lc_error 
         lc__wset_free(&ws);
         return lc_error_set(err, LC_ERR_NOMEM, "out of memory encoding the TDR");
     }
-    char name[64], path[1024];
-    const char *tn = tdr->type == LC_TDR_OPERATOR       ? "operator"
-                     : tdr->type == LC_TDR_GROUND_TRUTH ? "ground_truth"
-                                                        : "machine";
-    snprintf(name, sizeof name, "tdr_%s.dcs", tn);
-    if (!lc__path_join(path, sizeof path, dir, name)) {
-        lc__wset_free(&ws);
-        return lc_error_set(err, LC_ERR_ARG, "path too long: %s", dir);
-    }
     uint8_t *buf;
     size_t len;
     st = lc__w_file(&ws, LC_DICOS_SOP_TDR, sop, &buf, &len, err);
     lc__wset_free(&ws);
     if (st != LC_OK)
         return st;
-    st = lc__write_file_atomic(path, buf, len, err);
+    st = io->put(io->user, lc_dicos_tdr_file_name(tdr->type), buf, len, err);
     free(buf);
     return st;
 fail:
@@ -302,13 +306,13 @@ typedef struct uid_map {
     uint32_t view[LC_SCAN_MAX_VIEWS * 3];
 } uid_map;
 
-static void map_folder(const char *dir, uid_map *m)
+static void map_folder(const lc_dicos_io *io, uid_map *m)
 {
     m->n = 0;
     for (uint32_t v = 0; v < LC_SCAN_MAX_VIEWS; v++) {
         view_refs r;
         lc_error e;
-        if (load_refs(dir, v, &r, &e) != LC_OK)
+        if (load_refs(io, v, &r, &e) != LC_OK)
             break;
         for (int k = 0; k < r.n; k++) {
             lc__strlcpy(m->uid[m->n], r.uid[k], LC_ID_MAX);
@@ -326,8 +330,8 @@ static lc_dicos_assessment parse_flag(const char *s)
     return LC_ASSESS_UNKNOWN;
 }
 
-/* Decodes a TDR; dir (may be NULL) is the folder to resolve image references. */
-static lc_status decode_tdr(const lc_dicos_file *f, const char *dir, lc_dicos_tdr **out,
+/* Decodes a TDR; io (may be NULL) holds the images to resolve references. */
+static lc_status decode_tdr(const lc_dicos_file *f, const lc_dicos_io *io, lc_dicos_tdr **out,
                             lc_error *err)
 {
     *out = NULL;
@@ -420,11 +424,11 @@ static lc_status decode_tdr(const lc_dicos_file *f, const char *dir, lc_dicos_td
                 view = 0;
                 const lc__elem *ris = lc__dset_find(rep, LC__TAG(0x0008, 0x114A));
                 char uid[LC_ID_MAX];
-                if (dir && ris && ris->n_items &&
+                if (io && ris && ris->n_items &&
                     lc__el_str(lc__dset_find(&ris->items[0], LC__TAG(0x0008, 0x1155)), uid,
                                sizeof uid)) {
                     if (!map && (map = malloc(sizeof *map)) != NULL)
-                        map_folder(dir, map);
+                        map_folder(io, map);
                     for (size_t k = 0; map && k < map->n; k++)
                         if (strcmp(map->uid[k], uid) == 0)
                             view = map->view[k];
@@ -462,9 +466,27 @@ lc_status lc_dicos_read_tdr(const char *path, lc_dicos_tdr **out, lc_error *err)
         *slash = '\0';
     else
         lc__strlcpy(dir, ".", sizeof dir);
-    st = decode_tdr(f, dir, out, err);
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    st = decode_tdr(f, &io, out, err);
     lc_dicos_file_free(f);
     if (st != LC_OK)
         lc_error_prefix(err, "%s: ", path);
+    return st;
+}
+
+lc_status lc_dicos_read_tdr_io(const lc_dicos_io *io, const char *name, lc_dicos_tdr **out,
+                               lc_error *err)
+{
+    if (!io || !io->get || !name || !out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_read_tdr: NULL argument");
+    *out = NULL;
+    lc_dicos_file *f;
+    lc_status st = lc__dicos_io_open(io, name, &f, err);
+    if (st != LC_OK)
+        return st;
+    st = decode_tdr(f, io, out, err);
+    lc_dicos_file_free(f);
+    if (st != LC_OK)
+        lc_error_prefix(err, "%s/%s: ", lc__dicos_io_label(io), name);
     return st;
 }
