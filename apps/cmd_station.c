@@ -29,7 +29,8 @@ static const char help[] =
     "\n"
     "options (override the configuration file):\n"
     "  --config FILE      JSON configuration (address, port, data_dir, demo, demo_rate,\n"
-    "                     tip_share, threat_share, seed, scenes_dir, tls_cert, tls_key, ...)\n"
+    "                     tip_share, threat_share, seed, scenes_dir, tls_cert, tls_key,\n"
+    "                     retention_days, ...)\n"
     "  --demo             feed simulated bags\n"
     "  --data DIR         data folder (default lucent-data)\n"
     "  --address A        IPv4 listen address (default 127.0.0.1)\n"
@@ -40,6 +41,12 @@ static const char help[] =
     "  --seed N           demo random seed\n"
     "  --scenes DIR       demo: also use the scene files (*.json) in DIR\n"
     "  --no-atr           no automatic threat recognition (no machine alarms)\n"
+    "  --retention-days D erase scans with no alarm after D days (default 30; fractions\n"
+    "                     allowed; 0 = keep forever). Erasure destroys the scan's key\n"
+    "                     and is an audit event; alarm and searched bags are kept\n"
+    "\n"
+    "Stored scans are sealed (XChaCha20-Poly1305, one key per scan wrapped with the\n"
+    "site data key in DATA/keys): no image or report is written in the clear.\n"
     "\n"
     "example:\n"
     "  lucent user add --data lucent-data --role admin alice\n"
@@ -115,6 +122,11 @@ static int run(int argc, char **argv)
             if (!cli_parse_double(v, &d) || d < 0 || d > 1)
                 return cli_usage("station", "--threat-share: must be 0..1");
             cfg.threat_share = d;
+        } else if (strcmp(a, "--retention-days") == 0) {
+            if (!cli_parse_double(v, &d) || d < 0 || d > 36500)
+                return cli_usage("station",
+                                 "--retention-days: must be 0..36500 (0 = keep forever)");
+            cfg.retention_days = d;
         } else if (strcmp(a, "--seed") == 0) {
             if (!cli_parse_long(v, 0, 2147483647L, &l))
                 return cli_usage("station", "--seed: must be a non-negative integer");

@@ -52,6 +52,9 @@ typedef struct lc_station_config {
                               on first start when missing, or by `lucent keys init`) */
     char key_passphrase_file[4096]; /* first line: passphrase of sealed site keys ("" none) */
     int checkpoint_every;           /* sign an audit checkpoint every N events; default 64 */
+    double retention_days; /* erase scans with no alarm after this many days (crypto-erasure:
+                              their keys are destroyed, docs/trust.md); fractions allowed;
+                              0 = keep forever; default 30 */
 } lc_station_config;
 
 /* Fills cfg with the defaults above. */

@@ -145,11 +145,20 @@ typedef struct lc_scan_row {
     char decided_by[LC_USER_NAME_MAX];
     int64_t decided_unix_us;
     double process_ms; /* acquisition end to stored */
+    /* Encryption at rest (docs/trust.md). sealed = 1: every file of the scan
+     * is sealed (lc_seal) under its own key, stored here wrapped under the
+     * site data key (lc_key_wrap); 0: a scan stored in the clear by an older
+     * lucent (or a station without keys), readable as such and flagged. */
+    int sealed;
+    uint8_t wrapped_key[LC_WRAPPED_KEY_SIZE]; /* meaningful when sealed and not erased */
+    int64_t erased_unix_us; /* 0, or when the scan was erased (its key destroyed) */
+    char erase_reason[32];  /* why ("retention"), "" unless erased */
 } lc_scan_row;
 
 /* Inserts a scan row (row->id and stored_unix_us are set by the store) and a
- * "scan.stored" event, in one transaction. Returns LC_OK, LC_ERR_STATE
- * (scan_id already present), LC_ERR_IO. */
+ * "scan.stored" event, in one transaction. The wrapped key is stored when
+ * row->sealed is 1 (the event says "sealed" but never holds the key).
+ * Returns LC_OK, LC_ERR_STATE (scan_id already present), LC_ERR_IO. */
 LC_MUST_CHECK lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err);
 
 /* Reads one row by its scan (bag) id. Returns LC_OK, LC_ERR_NOT_FOUND,
@@ -168,6 +177,28 @@ LC_MUST_CHECK lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_
 
 /* The id of the newest scan row (0 when there is none or on error). */
 int64_t lc_store_scan_latest(lc_store *st);
+
+/* Crypto-erasure of scan id: in one transaction its wrapped key is
+ * overwritten with NULL, the row marked erased (now, reason) and a
+ * "scan.erased" event recorded (scan, row, reason, retention_days, sealed);
+ * then the WAL is checkpointed and truncated. The database runs with
+ * secure_delete on, so the key bytes leave no copy in free pages or the WAL.
+ * The caller deletes the files afterwards (key first, then files: a crash in
+ * between leaves files nobody can open, which recovery removes). Erasing an
+ * erased scan is a no-op (LC_OK, no event). A scan with a machine alarm, sent
+ * to search or known to hold a threat is kept (LC_ERR_STATE; checked in the
+ * same transaction, so a decision made while a sweep runs wins). An erased
+ * scan cannot be decided (lc_store_decide: LC_ERR_STATE). Returns LC_OK,
+ * LC_ERR_NOT_FOUND, LC_ERR_STATE, LC_ERR_IO. */
+LC_MUST_CHECK lc_status lc_store_scan_erase(lc_store *st, int64_t id, const char *reason,
+                                            double retention_days, lc_error *err);
+
+/* Rows a retention sweep may erase: stored before before_unix_us, not
+ * erased, with no machine alarm (atr_alarms == 0), not sent to search by a
+ * screener (undecided or cleared) and not a bag known to hold a real threat
+ * (gt_threat == 1). Oldest first, at most max. Caller owns *out (free()). */
+LC_MUST_CHECK lc_status lc_store_scan_expired(lc_store *st, int64_t before_unix_us, size_t max,
+                                              lc_scan_row **out, size_t *n, lc_error *err);
 
 /* Records a screener's decision on scan id, with the event (kind "decision",
  * the detail JSON object `extra` merged in when non-NULL, e.g. the TIP

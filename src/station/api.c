@@ -471,7 +471,33 @@ static json_t *bag_json(const lc_scan_row *row, const lc__bag *bag)
         json_object_set_new(j, "decided_by", json_string(row->decided_by));
         json_object_set_new(j, "decided_us", json_integer(row->decided_unix_us));
     }
+    if (j) {
+        /* false: stored in the clear by an older lucent (flagged) */
+        json_object_set_new(j, "sealed", json_boolean(row->sealed));
+        if (row->erased_unix_us) {
+            lc_error e;
+            lc__erased_error(row, &e);
+            json_object_set_new(j, "erased", json_string(e.msg));
+            json_object_set_new(j, "erased_us", json_integer(row->erased_unix_us));
+        }
+    }
     return j;
+}
+
+/* Answers the error of a bag that cannot be loaded: 404 (no such bag), 410
+ * (erased: its images are gone for good), or 500 naming the scan and the file
+ * that failed to open (the message never holds a key). */
+static void bag_load_error(lc__resp *rs, lc_status s, const lc_error *err)
+{
+    if (s == LC_ERR_NOT_FOUND) {
+        resp_error(rs, 404, "no such bag");
+    } else if (s == LC_ERR_STATE && strncmp(err->msg, "erased by ", 10) == 0) {
+        resp_error(rs, 410, err->msg);
+    } else {
+        char msg[sizeof err->msg + 40];
+        snprintf(msg, sizeof msg, "bag images cannot be read: %s", err->msg);
+        resp_error(rs, 500, msg);
+    }
 }
 
 /* The TIP outcome shown after a decision (never before it). */
@@ -510,8 +536,16 @@ static void answer_bag(lc_station *st, int64_t id, lc__resp *rs)
     }
     lc__bag *bag = NULL;
     lc_error err;
-    if (lc__cache_get(st, id, &bag, &err) != LC_OK) {
-        resp_error(rs, 500, "bag images cannot be read");
+    if (row.erased_unix_us) { /* listed as erased, without images */
+        json_t *j = bag_json(&row, NULL);
+        if (j && row.decision != LC_DECISION_NONE)
+            json_object_set_new(j, "tip", tip_json(&row, NULL));
+        resp_json(rs, 200, j);
+        return;
+    }
+    lc_status s = lc__cache_get(st, id, &bag, &err);
+    if (s != LC_OK) {
+        bag_load_error(rs, s, &err);
         return;
     }
     json_t *j = bag_json(&row, bag);
@@ -551,9 +585,9 @@ static void handle_next(lc_station *st, const lc__req *rq, lc__resp *rs)
             resp_error(rs, 500, "cannot read the index");
             return;
         }
-        int64_t found = 0;
+        int64_t found = 0; /* an erased bag is never pending: nothing to screen */
         for (size_t i = 0; i < n && !found; i++)
-            if (!pending || rows[i].decision == LC_DECISION_NONE)
+            if (!pending || (rows[i].decision == LC_DECISION_NONE && !rows[i].erased_unix_us))
                 found = rows[i].id;
         if (n > 0)
             after = rows[n - 1].id;
@@ -594,10 +628,16 @@ static void handle_bag_png(lc_station *st, const lc__req *rq, lc__resp *rs, int6
     }
     lc__bag *bag = NULL;
     lc_error err;
-    lc_status s = lc__cache_get(st, id, &bag, &err);
+    lc_scan_row row;
+    /* The index first: an erased bag answers 410 even while a copy of it
+     * may still sit in the cache. */
+    lc_status s = lc_store_scan_get(st->store, id, &row, &err);
+    if (s == LC_OK && row.erased_unix_us)
+        s = lc__erased_error(&row, &err);
+    if (s == LC_OK)
+        s = lc__cache_get(st, id, &bag, &err);
     if (s != LC_OK) {
-        resp_error(rs, s == LC_ERR_NOT_FOUND ? 404 : 500,
-                   s == LC_ERR_NOT_FOUND ? "no such bag" : "bag images cannot be read");
+        bag_load_error(rs, s, &err);
         return;
     }
     const unsigned char *png;
@@ -650,8 +690,13 @@ static void handle_decision(lc_station *st, const lc__req *rq, lc__resp *rs, int
     char *ex = json_dumps(extra, JSON_COMPACT);
     json_decref(extra);
     lc_error err;
-    lc_status s = lc_store_decide(st->store, id, dec, se.user, ex, &err);
+    lc_status s = row.erased_unix_us ? lc__erased_error(&row, &err)
+                                     : lc_store_decide(st->store, id, dec, se.user, ex, &err);
     free(ex);
+    if (s == LC_ERR_STATE && strstr(err.msg, "erased")) {
+        resp_error(rs, 410, err.msg);
+        return;
+    }
     if (s != LC_OK) {
         resp_error(rs, status_of(s), s == LC_ERR_STATE ? "bag already decided" : err.msg);
         return;

@@ -62,6 +62,7 @@ void lc_station_config_init(lc_station_config *cfg)
     cfg->atr = 1;
     lc__strlcpy(cfg->site_name, "lucent.station", sizeof cfg->site_name);
     cfg->checkpoint_every = 64;
+    cfg->retention_days = 30;
 }
 
 static lc_status cfg_string(json_t *v, const char *key, char *dst, size_t cap, const char *path,
@@ -121,6 +122,8 @@ lc_status lc_station_config_load(const char *path, lc_station_config *cfg, lc_er
         else if (strcmp(key, "checkpoint_every") == 0) {
             if ((s = cfg_number(v, key, 1, 1e6, &d, path, err)) == LC_OK)
                 c.checkpoint_every = (int)d;
+        } else if (strcmp(key, "retention_days") == 0) {
+            s = cfg_number(v, key, 0, 36500, &c.retention_days, path, err);
         } else if (strcmp(key, "port") == 0) {
             if ((s = cfg_number(v, key, 0, 65535, &d, path, err)) == LC_OK)
                 c.port = (int)d;
@@ -214,35 +217,49 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
     lc_status s = lc_store_scan_get(st->store, id, &row, err);
     if (s != LC_OK)
         return s;
+    if (row.erased_unix_us)
+        return lc__erased_error(&row, err);
     char dir[4400];
     snprintf(dir, sizeof dir, "%s/%s", st->cfg.data_dir, row.dir);
+    lc__sealed_io sio;
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    if (row.sealed) {
+        if ((s = lc__sealed_io_init(st, &row, &sio, &io, err)) != LC_OK)
+            return s;
+    }
     lc_scan *scan = NULL;
-    if ((s = lc_dicos_read_scan(dir, &scan, err)) != LC_OK)
-        return s;
     lc__bag *bag = NULL;
-    s = lc__bag_from_scan(scan, st->table, &bag, err);
-    if (s == LC_OK) {
-        bag->row = row;
-        /* The machine's alarms as stored in the scan's TDR. */
-        char tdr_path[4500];
-        snprintf(tdr_path, sizeof tdr_path, "%s/tdr_machine.dcs", dir);
-        lc_dicos_tdr *tdr = NULL;
-        if (lc_dicos_read_tdr(tdr_path, &tdr, NULL) == LC_OK) {
-            for (size_t i = 0; i < tdr->n_threats; i++) {
-                const lc_dicos_threat *th = &tdr->threats[i];
-                for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
-                    lc__alarm *a = &bag->alarms[bag->n_alarms++];
-                    a->view = th->boxes[k].view;
-                    a->box[0] = (uint32_t)th->boxes[k].x0;
-                    a->box[1] = (uint32_t)th->boxes[k].y0;
-                    a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
-                    a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
-                    lc__strlcpy(a->label, th->description, sizeof a->label);
-                }
-            }
-            lc_dicos_tdr_free(tdr);
+    lc_dicos_tdr *tdr = NULL;
+    if ((s = lc_dicos_read_scan_io(&io, &scan, err)) != LC_OK)
+        goto done;
+    /* The machine's alarms as stored in the scan's TDR (none when the
+     * recognition did not run). A TDR that does not open fails the load. */
+    s = lc_dicos_read_tdr_io(&io, lc_dicos_tdr_file_name(LC_TDR_MACHINE), &tdr, err);
+    if (s == LC_ERR_NOT_FOUND) {
+        lc_error_clear(err);
+        s = LC_OK;
+    }
+    if (s != LC_OK)
+        goto done;
+    if ((s = lc__bag_from_scan(scan, st->table, &bag, err)) != LC_OK)
+        goto done;
+    bag->row = row;
+    for (size_t i = 0; tdr && i < tdr->n_threats; i++) {
+        const lc_dicos_threat *th = &tdr->threats[i];
+        for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
+            lc__alarm *a = &bag->alarms[bag->n_alarms++];
+            a->view = th->boxes[k].view;
+            a->box[0] = (uint32_t)th->boxes[k].x0;
+            a->box[1] = (uint32_t)th->boxes[k].y0;
+            a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
+            a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
+            lc__strlcpy(a->label, th->description, sizeof a->label);
         }
     }
+done:
+    if (row.sealed)
+        sodium_memzero(&sio, sizeof sio);
+    lc_dicos_tdr_free(tdr);
     lc_scan_free(scan);
     if (s != LC_OK) {
         lc__bag_free(bag);
@@ -250,6 +267,21 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
     }
     *out = bag;
     return LC_OK;
+}
+
+void lc__cache_drop(lc_station *st, int64_t id)
+{
+    lc__bag *drop = NULL;
+    pthread_mutex_lock(&st->mu);
+    for (int i = 0; i < st->cfg.cache_bags; i++) {
+        if (st->cache[i] && st->cache[i]->row.id == id) {
+            drop = st->cache[i];
+            st->cache[i] = NULL;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&st->mu);
+    lc__bag_unref(st, drop);
 }
 
 /* -------------------------------------------------------------- analyse */
@@ -284,8 +316,8 @@ lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ra
 }
 
 /* The machine's threat detection report (DICOS TDR) of a bag's alarms, one
- * threat object per alarm, written into the scan folder dir. */
-static lc_status write_machine_tdr(const lc__bag *bag, const char *dir, lc_error *err)
+ * threat object per alarm, written beside the scan's files in io. */
+static lc_status write_machine_tdr(const lc__bag *bag, const lc_dicos_io *io, lc_error *err)
 {
     lc_dicos_tdr tdr;
     memset(&tdr, 0, sizeof tdr);
@@ -314,7 +346,7 @@ static lc_status write_machine_tdr(const lc__bag *bag, const char *dir, lc_error
     }
     tdr.n_threats = bag->n_alarms;
     tdr.threats = th;
-    return lc_dicos_write_tdr(dir, &tdr, err);
+    return lc_dicos_write_tdr_io(io, &tdr, err);
 }
 
 /* ------------------------------------------------------------- storage */
@@ -331,8 +363,7 @@ static lc_status fsync_path(const char *path, int dir, lc_error *err)
     return LC_OK;
 }
 
-/* Removes a folder of plain files. */
-static void remove_dir(const char *path)
+void lc__remove_dir(const char *path)
 {
     DIR *d = opendir(path);
     if (d) {
@@ -349,45 +380,136 @@ static void remove_dir(const char *path)
     rmdir(path);
 }
 
-/* Writes the scan's DICOS files into DATA/scans/<rel>, durably. */
+/* ------------------------------------------------------ sealed scan files */
+
+lc_status lc__erased_error(const lc_scan_row *row, lc_error *err)
+{
+    time_t secs = (time_t)(row->erased_unix_us / 1000000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    char when[40];
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return lc_error_set(err, LC_ERR_STATE, "erased by %s on %s",
+                        row->erase_reason[0] ? row->erase_reason : "retention", when);
+}
+
+/* The file of a sealed scan: DATA/scans/<id>/<name>, opened with the scan's
+ * key and its identity "scans/<id>/<name>" (so a file renamed, moved to
+ * another scan, cut short or edited does not open). */
+static lc_status sealed_get(void *user, const char *name, uint8_t **data, size_t *len,
+                            lc_error *err)
+{
+    const lc__sealed_io *sio = user;
+    char path[4700], ident[600];
+    *data = NULL;
+    *len = 0;
+    snprintf(path, sizeof path, "%s/%s", sio->dir, name);
+    snprintf(ident, sizeof ident, "%s/%s", sio->ident, name);
+    unsigned char *buf = NULL;
+    size_t n = 0;
+    lc_status s = lc__read_file(path, LC_DICOS_MAX_FILE + (LC_DICOS_MAX_FILE >> 4), &buf, &n, err);
+    if (s == LC_ERR_NOT_FOUND)
+        return lc_error_set(err, LC_ERR_NOT_FOUND, "%s: no such file", ident);
+    if (s != LC_OK)
+        return lc_error_prefix(err, "%s: ", ident);
+    s = lc_unseal(sio->key, ident, buf, n, data, len, err);
+    free(buf);
+    if (s != LC_OK)
+        lc_error_prefix(err, "cannot open the sealed file: ");
+    return s;
+}
+
+static lc_status sealed_put(void *user, const char *name, const void *data, size_t len,
+                            lc_error *err)
+{
+    const lc__sealed_io *sio = user;
+    char path[4700], ident[600];
+    snprintf(path, sizeof path, "%s/%s", sio->dir, name);
+    snprintf(ident, sizeof ident, "%s/%s", sio->ident, name);
+    return lc_seal_file(sio->key, path, ident, data, len, err);
+}
+
+lc_status lc__sealed_io_init(lc_station *st, const lc_scan_row *row, lc__sealed_io *sio,
+                             lc_dicos_io *io, lc_error *err)
+{
+    memset(sio, 0, sizeof *sio);
+    snprintf(sio->dir, sizeof sio->dir, "%s/%s", st->cfg.data_dir, row->dir);
+    snprintf(sio->ident, sizeof sio->ident, "scans/%s", row->scan_id);
+    if (!st->keys)
+        return lc_error_set(err, LC_ERR_STATE, "%s: sealed, but the site keys are not loaded",
+                            sio->ident);
+    lc_status s = lc_key_unwrap(lc_keys_data_key(st->keys), row->wrapped_key, sio->key, err);
+    if (s != LC_OK) {
+        sodium_memzero(sio->key, sizeof sio->key);
+        return lc_error_prefix(err, "%s: the scan's key does not open: ", sio->ident);
+    }
+    io->put = sealed_put;
+    io->get = sealed_get;
+    io->user = sio;
+    io->label = sio->ident;
+    return LC_OK;
+}
+
+/* Writes the scan's DICOS files into DATA/<row->dir>, durably. With site
+ * keys (always, in a running station) the files are built in memory and
+ * each is sealed under a fresh key of its own scan, whose wrapped form goes
+ * into row; no plaintext byte reaches the disk and the memory copies are
+ * wiped. Without keys (a headless test station) they are written clear. */
 static lc_status store_files(lc_station *st, const lc_scan *scan, const lc__bag *bag, int write_tdr,
-                             const char *rel, lc_error *err)
+                             lc_scan_row *row, lc_error *err)
 {
     char tmp[4400], fin[4400], parent[4400];
     snprintf(parent, sizeof parent, "%s/scans", st->cfg.data_dir);
-    snprintf(fin, sizeof fin, "%s/%s", st->cfg.data_dir, rel);
-    snprintf(tmp, sizeof tmp, "%s/scans/.tmp-%s", st->cfg.data_dir, rel + strlen("scans/"));
+    snprintf(fin, sizeof fin, "%s/%s", st->cfg.data_dir, row->dir);
+    snprintf(tmp, sizeof tmp, "%s/scans/.tmp-%s", st->cfg.data_dir, row->scan_id);
     lc_status s = lc__mkdir_p(parent, err);
     if (s != LC_OK)
         return s;
-    remove_dir(tmp);
-    if ((s = lc_dicos_write_scan(scan, tmp, err)) != LC_OK ||
-        (write_tdr && (s = write_machine_tdr(bag, tmp, err)) != LC_OK)) {
-        remove_dir(tmp);
+    lc__remove_dir(tmp);
+    lc_dicos_mem *mem = NULL;
+    if ((s = lc_dicos_mem_new(&mem, err)) != LC_OK)
+        return s;
+    lc_dicos_io mio = lc_dicos_mem_io(mem);
+    if ((s = lc_dicos_write_scan_io(scan, &mio, NULL, err)) != LC_OK ||
+        (write_tdr && (s = write_machine_tdr(bag, &mio, err)) != LC_OK)) {
+        lc_dicos_mem_free(mem);
         return s;
     }
-    DIR *d = opendir(tmp);
-    if (!d) {
-        remove_dir(tmp);
-        return lc_error_set(err, LC_ERR_IO, "%s: cannot list", tmp);
+    lc__sealed_io sio;
+    memset(&sio, 0, sizeof sio);
+    snprintf(sio.dir, sizeof sio.dir, "%s", tmp);
+    snprintf(sio.ident, sizeof sio.ident, "scans/%s", row->scan_id);
+    lc_dicos_io out = lc_dicos_folder_io(tmp);
+    if (st->keys) {
+        if ((s = lc_key_random(sio.key, err)) != LC_OK) {
+            lc_dicos_mem_free(mem);
+            return s;
+        }
+        out.put = sealed_put;
+        out.user = &sio;
     }
-    struct dirent *e;
-    while (s == LC_OK && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[4700];
-        snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
-        s = fsync_path(p, 0, err);
+    s = lc__mkdir_p(tmp, err);
+    /* Every file fsync'ed by its atomic write, then the folder. */
+    for (size_t i = 0; s == LC_OK && i < lc_dicos_mem_count(mem); i++) {
+        const uint8_t *data;
+        size_t len;
+        const char *name = lc_dicos_mem_file(mem, i, &data, &len);
+        s = out.put(out.user, name, data, len, err);
     }
-    closedir(d);
+    lc_dicos_mem_free(mem); /* wipes the plaintext */
     if (s == LC_OK)
         s = fsync_path(tmp, 1, err);
     if (s == LC_OK && rename(tmp, fin) != 0)
         s = lc_error_set(err, LC_ERR_IO, "%s: cannot rename: %s", fin, strerror(errno));
     if (s == LC_OK)
         s = fsync_path(parent, 1, err);
+    if (s == LC_OK && st->keys) {
+        lc_key_wrap(lc_keys_data_key(st->keys), sio.key, row->wrapped_key);
+        row->sealed = 1;
+    }
+    sodium_memzero(&sio, sizeof sio);
     if (s != LC_OK)
-        remove_dir(tmp);
+        lc__remove_dir(tmp);
     return s;
 }
 
@@ -410,12 +532,14 @@ int lc__recover(lc_station *st)
             lc_scan_row row;
             lc_error err;
             lc_status s = lc_store_scan_find(st->store, e->d_name, &row, &err);
-            if (s != LC_ERR_NOT_FOUND)
+            /* ... unless the scan was erased: its key went first, the files
+             * follow (a crash came between). */
+            if (s != LC_ERR_NOT_FOUND && !(s == LC_OK && row.erased_unix_us))
                 continue;
         }
         char p[4700];
         snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
-        remove_dir(p);
+        lc__remove_dir(p);
         removed++;
     }
     closedir(d);
@@ -483,7 +607,7 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
     /* store: files (synced), then the index row */
     int64_t t2 = lc__mono_us();
     if (s == LC_OK)
-        s = store_files(st, scan, bag, ran, row.dir, err);
+        s = store_files(st, scan, bag, ran, &row, err);
     int64_t t3 = lc__mono_us();
     if (s == LC_OK) {
         row.process_ms = (double)(lc__now_us() - acquired_us) / 1000.0;
@@ -759,7 +883,8 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
     }
     int removed = lc__recover(st);
     if (removed > 0)
-        lc__log(st, "recovery: removed %d scan folder(s) without an index row", removed);
+        lc__log(st, "recovery: removed %d scan folder(s) without an index row or of erased scans",
+                removed);
     char detail[128];
     snprintf(detail, sizeof detail, "{\"demo\":%s,\"version\":\"%s\",\"recovered\":%d}",
              cfg->demo ? "true" : "false", LC_VERSION, removed);
@@ -767,8 +892,16 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         lc__station_free(st);
         return s;
     }
+    if (cfg->retention_days > 0)
+        lc__log(st, "retention: scans with no alarm are erased after %g days", cfg->retention_days);
+    lc__retention_start(st);
     if (cfg->demo) {
         if ((s = lc__demo_feeder_new(cfg, &st->feeder, err)) != LC_OK) {
+            pthread_mutex_lock(&st->mu);
+            st->stopping = 1;
+            pthread_cond_broadcast(&st->published);
+            pthread_mutex_unlock(&st->mu);
+            lc__retention_stop(st);
             lc__station_free(st);
             return s;
         }
@@ -776,6 +909,11 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         if (pthread_create(&st->tip_thread, NULL, tip_thread, st) == 0)
             st->tip_running = 1;
         if (pthread_create(&st->pipe_thread, NULL, pipeline_thread, st) != 0) {
+            pthread_mutex_lock(&st->mu);
+            st->stopping = 1;
+            pthread_cond_broadcast(&st->published);
+            pthread_mutex_unlock(&st->mu);
+            lc__retention_stop(st);
             if (st->tip_running)
                 pthread_join(st->tip_thread, NULL);
             st->feeder.free(st->feeder.impl);
@@ -805,6 +943,7 @@ void lc_station_stop(lc_station *st)
         pthread_join(st->pipe_thread, NULL);
     if (st->tip_running)
         pthread_join(st->tip_thread, NULL);
+    lc__retention_stop(st);
     if (st->have_feeder)
         st->feeder.free(st->feeder.impl);
     if (lc_store_event_add(st->store, "station.stop", "station", NULL, NULL) != LC_OK)

@@ -17,6 +17,7 @@
 
 #include "lucent/atr.h"
 #include "lucent/chain.h"
+#include "lucent/dicos.h"
 #include "lucent/scan.h"
 #include "lucent/station.h"
 #include "lucent/store.h"
@@ -299,6 +300,10 @@ struct lc_station {
     uint64_t rng;
     int64_t seq;
     double stage_ms[4]; /* last bag: process, analyse, files, index (pipeline thread only) */
+
+    /* retention (retention.c) */
+    pthread_t sweep_thread;
+    int sweep_running;
 };
 
 /* Creates a station without the HTTP server and pipeline (for the API
@@ -326,8 +331,44 @@ void lc__bag_unref(lc_station *st, lc__bag *bag);
 lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired_us, lc_error *err);
 
 /* Removes scan folders with no index row (a crash between writing files and
- * committing). Returns the number removed. */
+ * committing) and the folders of erased scans (a crash between destroying
+ * the key and deleting the files). Returns the number removed. */
 int lc__recover(lc_station *st);
+
+/* Removes a folder of plain files (and the folder). */
+void lc__remove_dir(const char *path);
+
+/* Drops bag id from the in-memory cache (after its erasure). */
+void lc__cache_drop(lc_station *st, int64_t id);
+
+/* The error of an erased scan: LC_ERR_STATE, "erased by <reason> on <date>". */
+lc_status lc__erased_error(const lc_scan_row *row, lc_error *err);
+
+/* Reading (and writing) the sealed files of one scan: the scan folder, the
+ * identity prefix "scans/<scan id>" and the scan's key (secret: wipe the
+ * whole struct with sodium_memzero after use). */
+typedef struct lc__sealed_io {
+    char dir[4400];
+    char ident[300];
+    uint8_t key[32];
+} lc__sealed_io;
+
+/* Unwraps row's key with the site data key into sio and points io at the
+ * scan's sealed files. Returns LC_OK, LC_ERR_STATE (no keys loaded),
+ * LC_ERR_FORMAT (the wrapped key does not open: wrong site key, or altered). */
+lc_status lc__sealed_io_init(lc_station *st, const lc_scan_row *row, lc__sealed_io *sio,
+                             lc_dicos_io *io, lc_error *err);
+
+/* Retention: erases every scan stored more than cfg.retention_days before
+ * now_us that the policy lets go (lc_store_scan_expired): its key first
+ * (lc_store_scan_erase, audited), then its files, then its cached bag.
+ * Returns the number erased; failures are logged and retried next time. */
+int lc__retention_sweep(lc_station *st, int64_t now_us);
+
+/* Starts / stops the retention thread (a sweep at start, then every
+ * minute, or sooner for retentions shorter than four minutes). */
+void lc__retention_start(lc_station *st);
+void lc__retention_stop(lc_station *st);
 
 /* The analyse stage: automatic threat recognition (atr.h) on the scan as
  * acquired (without a TIP projection, so the machine never points at a test

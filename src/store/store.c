@@ -24,7 +24,7 @@
 #include "lucent/store.h"
 #include "util/util.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define SQRT2          1.41421356237309504880
 #define PI             3.14159265358979323846
 
@@ -122,6 +122,33 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, ts_us INTEGER NOT NULL,"
     " kind TEXT NOT NULL, actor TEXT NOT NULL, body TEXT NOT NULL);";
 
+/* Schema 2 (encryption at rest): the scans columns an older database lacks
+ * are added in place, so a data folder of clear-text scans still opens; its
+ * rows read as sealed = 0. Inside the caller's transaction. */
+static lc_status migrate(lc_store *st, lc_error *err)
+{
+    static const char *const cols[][2] = {
+        {"sealed", "ALTER TABLE scans ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0;"},
+        {"wrapped_key", "ALTER TABLE scans ADD COLUMN wrapped_key BLOB;"},
+        {"erased_us", "ALTER TABLE scans ADD COLUMN erased_us INTEGER NOT NULL DEFAULT 0;"},
+        {"erase_reason", "ALTER TABLE scans ADD COLUMN erase_reason TEXT NOT NULL DEFAULT '';"}};
+    int have[4] = {0};
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA table_info(scans)", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, err, "cannot read the scans table");
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 1);
+        for (int i = 0; name && i < 4; i++)
+            if (strcmp(name, cols[i][0]) == 0)
+                have[i] = 1;
+    }
+    sqlite3_finalize(q);
+    for (int i = 0; i < 4; i++)
+        if (!have[i] && exec(st, cols[i][1]) != SQLITE_OK)
+            return db_fail(st, err, "cannot add a column to the scans table");
+    return LC_OK;
+}
+
 lc_status lc_store_open(const char *data_dir, lc_store **out, lc_error *err)
 {
     if (out)
@@ -155,6 +182,7 @@ lc_status lc_store_open(const char *data_dir, lc_store **out, lc_error *err)
     sqlite3_busy_timeout(st->db, 10000);
     if (exec(st, "PRAGMA journal_mode=WAL;") != SQLITE_OK ||
         exec(st, "PRAGMA synchronous=FULL;") != SQLITE_OK ||
+        exec(st, "PRAGMA secure_delete=ON;") != SQLITE_OK ||
         exec(st, "BEGIN IMMEDIATE;") != SQLITE_OK) {
         s = db_fail(st, err, "cannot set up the journal");
         lc_store_close(st);
@@ -179,8 +207,13 @@ lc_status lc_store_open(const char *data_dir, lc_store **out, lc_error *err)
         return lc_error_set(err, LC_ERR_FORMAT, "%s: schema version %d is newer than this lucent",
                             path, version);
     }
-    if (version == 0 &&
-        exec(st, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema', '1');") != SQLITE_OK) {
+    if ((s = migrate(st, err)) != LC_OK) {
+        exec(st, "ROLLBACK;");
+        lc_store_close(st);
+        return s;
+    }
+    if (version < SCHEMA_VERSION &&
+        exec(st, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema', '2');") != SQLITE_OK) {
         s = db_fail(st, err, "cannot write the schema version");
         exec(st, "ROLLBACK;");
         lc_store_close(st);
@@ -764,7 +797,7 @@ int64_t lc_store_user_count(lc_store *st)
 
 #define SCAN_COLS                                                                                  \
     "id, scan_id, dir, acquired_us, stored_us, n_views, atr_alarms, gt_threat, tip, tip_threat,"   \
-    " decision, decided_by, decided_us, process_ms"
+    " decision, decided_by, decided_us, process_ms, sealed, wrapped_key, erased_us, erase_reason"
 
 static void scan_from_row(sqlite3_stmt *q, void *dst)
 {
@@ -784,6 +817,12 @@ static void scan_from_row(sqlite3_stmt *q, void *dst)
     lc__strlcpy(r->decided_by, (const char *)sqlite3_column_text(q, 11), sizeof r->decided_by);
     r->decided_unix_us = sqlite3_column_int64(q, 12);
     r->process_ms = sqlite3_column_double(q, 13);
+    r->sealed = sqlite3_column_int(q, 14);
+    if (sqlite3_column_bytes(q, 15) == LC_WRAPPED_KEY_SIZE)
+        memcpy(r->wrapped_key, sqlite3_column_blob(q, 15), LC_WRAPPED_KEY_SIZE);
+    r->erased_unix_us = sqlite3_column_int64(q, 16);
+    const char *why = (const char *)sqlite3_column_text(q, 17);
+    lc__strlcpy(r->erase_reason, why ? why : "", sizeof r->erase_reason);
 }
 
 lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err)
@@ -798,8 +837,8 @@ lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err)
     sqlite3_stmt *q = NULL;
     if (sqlite3_prepare_v2(st->db,
                            "INSERT INTO scans(scan_id, dir, acquired_us, stored_us, n_views,"
-                           " atr_alarms, gt_threat, tip, tip_threat, process_ms)"
-                           " VALUES(?,?,?,?,?,?,?,?,?,?)",
+                           " atr_alarms, gt_threat, tip, tip_threat, process_ms, sealed,"
+                           " wrapped_key) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
                            -1, &q, NULL) != SQLITE_OK) {
         s = finish(st, db_fail(st, err, "scans"), err);
         goto out;
@@ -814,6 +853,11 @@ lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err)
     sqlite3_bind_int(q, 8, row->tip);
     sqlite3_bind_text(q, 9, row->tip_threat, -1, SQLITE_STATIC);
     sqlite3_bind_double(q, 10, row->process_ms);
+    sqlite3_bind_int(q, 11, row->sealed ? 1 : 0);
+    if (row->sealed)
+        sqlite3_bind_blob(q, 12, row->wrapped_key, LC_WRAPPED_KEY_SIZE, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 12);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc == SQLITE_CONSTRAINT)
@@ -827,6 +871,8 @@ lc_status lc_store_scan_add(lc_store *st, lc_scan_row *row, lc_error *err)
         json_t *d =
             json_pack("{s:s, s:I, s:s, s:i, s:i}", "scan", row->scan_id, "row", (json_int_t)row->id,
                       "dir", row->dir, "views", row->n_views, "atr_alarms", row->atr_alarms);
+        if (d)
+            json_object_set_new(d, "sealed", json_boolean(row->sealed));
         if (d)
             add_provenance(st, d);
         s = d ? event_insert(st, "scan.stored", "station", d, err)
@@ -929,6 +975,110 @@ int64_t lc_store_scan_latest(lc_store *st)
     return n;
 }
 
+lc_status lc_store_scan_expired(lc_store *st, int64_t before_unix_us, size_t max, lc_scan_row **out,
+                                size_t *n, lc_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (max == 0)
+        return LC_OK;
+    if (max > 100000)
+        max = 100000;
+    pthread_mutex_lock(&st->mu);
+    sqlite3_stmt *q = NULL;
+    void *rows = NULL;
+    lc_status s;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT " SCAN_COLS " FROM scans WHERE stored_us < ? AND erased_us = 0"
+                           " AND atr_alarms = 0 AND decision <> 2 AND gt_threat <> 1"
+                           " ORDER BY id LIMIT ?",
+                           -1, &q, NULL) != SQLITE_OK) {
+        s = db_fail(st, err, "scans");
+    } else {
+        sqlite3_bind_int64(q, 1, before_unix_us);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+        s = collect_rows(st, q, sizeof **out, scan_from_row, "scans", &rows, n, err);
+    }
+    sqlite3_finalize(q);
+    pthread_mutex_unlock(&st->mu);
+    *out = rows;
+    return s;
+}
+
+lc_status lc_store_scan_erase(lc_store *st, int64_t id, const char *reason, double retention_days,
+                              lc_error *err)
+{
+    if (!st || !reason || !*reason)
+        return lc_error_set(err, LC_ERR_ARG, "scans: erase needs a reason");
+    pthread_mutex_lock(&st->mu);
+    lc_status s = begin(st, err);
+    if (s != LC_OK)
+        goto out;
+    sqlite3_stmt *q = NULL;
+    char scan_id[LC_ID_MAX] = "";
+    int sealed = 0, already = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT scan_id, sealed, erased_us, atr_alarms > 0 OR decision = 2 OR"
+                           " gt_threat = 1 FROM scans WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK) {
+        s = finish(st, db_fail(st, err, "scans"), err);
+        goto out;
+    }
+    sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        lc__strlcpy(scan_id, (const char *)sqlite3_column_text(q, 0), sizeof scan_id);
+        sealed = sqlite3_column_int(q, 1);
+        already = sqlite3_column_int64(q, 2) != 0;
+        /* Checked again here, in the transaction, so that a search decided
+         * while a sweep runs keeps the bag. */
+        if (!already && sqlite3_column_int(q, 3))
+            s = lc_error_set(err, LC_ERR_STATE,
+                             "scan %lld is kept: it has an alarm or was sent to search",
+                             (long long)id);
+    } else if (rc == SQLITE_DONE) {
+        s = lc_error_set(err, LC_ERR_NOT_FOUND, "no scan %lld", (long long)id);
+    } else {
+        s = db_fail(st, err, "scans");
+    }
+    sqlite3_finalize(q);
+    if (s != LC_OK || already) {
+        s = finish(st, s, err);
+        goto out;
+    }
+    /* NULL the key: with secure_delete the old bytes are zeroed in the page. */
+    if (sqlite3_prepare_v2(st->db,
+                           "UPDATE scans SET wrapped_key = NULL, erased_us = ?, erase_reason = ?"
+                           " WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK) {
+        s = finish(st, db_fail(st, err, "scans"), err);
+        goto out;
+    }
+    sqlite3_bind_int64(q, 1, now_us());
+    sqlite3_bind_text(q, 2, reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, id);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        s = db_fail(st, err, "cannot erase the scan's key");
+    sqlite3_finalize(q);
+    if (s == LC_OK) {
+        json_t *d = json_pack("{s:s, s:I, s:s, s:f, s:b}", "scan", scan_id, "row", (json_int_t)id,
+                              "reason", reason, "retention_days", retention_days, "sealed", sealed);
+        s = d ? event_insert(st, "scan.erased", "station", d, err)
+              : lc_error_set(err, LC_ERR_NOMEM, "out of memory");
+        json_decref(d);
+    }
+    s = finish(st, s, err);
+    /* The pages that held the key may still be in the WAL: copy the WAL into
+     * the database and truncate it to zero bytes. A reader of another
+     * process can hold it back; the next erasure tries again. */
+    if (s == LC_OK && sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                                NULL) != SQLITE_OK)
+        s = db_fail(st, err, "key erased, but the WAL could not be truncated (retried later)");
+out:
+    pthread_mutex_unlock(&st->mu);
+    return s;
+}
+
 lc_status lc_store_decide(lc_store *st, int64_t id, lc_decision d, const char *user,
                           const char *extra_json, lc_error *err)
 {
@@ -955,8 +1105,8 @@ lc_status lc_store_decide(lc_store *st, int64_t id, lc_decision d, const char *u
     sqlite3_stmt *q = NULL;
     char scan_id[LC_ID_MAX] = "";
     int64_t t = now_us();
-    if (sqlite3_prepare_v2(st->db, "SELECT scan_id, decision FROM scans WHERE id = ?", -1, &q,
-                           NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, "SELECT scan_id, decision, erased_us FROM scans WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK) {
         s = finish(st, db_fail(st, err, "scans"), err);
         goto out;
     }
@@ -966,6 +1116,8 @@ lc_status lc_store_decide(lc_store *st, int64_t id, lc_decision d, const char *u
         lc__strlcpy(scan_id, (const char *)sqlite3_column_text(q, 0), sizeof scan_id);
         if (sqlite3_column_int(q, 1) != 0)
             s = lc_error_set(err, LC_ERR_STATE, "scan %lld is already decided", (long long)id);
+        else if (sqlite3_column_int64(q, 2) != 0)
+            s = lc_error_set(err, LC_ERR_STATE, "scan %lld was erased", (long long)id);
     } else if (rc == SQLITE_DONE) {
         s = lc_error_set(err, LC_ERR_NOT_FOUND, "no scan %lld", (long long)id);
     } else {
@@ -1070,7 +1222,7 @@ lc_status lc_store_stats_json(lc_store *st, int64_t since_unix_us, char **out, l
             "SELECT COUNT(*), SUM(decision <> 0), SUM(decision = 1), SUM(decision = 2),"
             " SUM(atr_alarms > 0), SUM(tip), SUM(gt_threat = 1 AND tip = 0),"
             " AVG(process_ms), AVG(CASE WHEN decision <> 0 THEN decided_us - stored_us END),"
-            " MIN(stored_us), MAX(stored_us)"
+            " MIN(stored_us), MAX(stored_us), SUM(erased_us <> 0)"
             " FROM scans WHERE stored_us >= ?",
             -1, &q, NULL) != SQLITE_OK) {
         s = db_fail(st, err, "stats");
@@ -1102,6 +1254,7 @@ lc_status lc_store_stats_json(lc_store *st, int64_t since_unix_us, char **out, l
                             n > 1 && t1 > t0
                                 ? json_real((double)(n - 1) * 3.6e9 / (double)(t1 - t0))
                                 : json_null());
+        json_object_set_new(tot, "erased", json_integer(sqlite3_column_int64(q, 11)));
         json_object_set_new(root, "totals", tot);
     }
     sqlite3_finalize(q);
