@@ -704,6 +704,166 @@ out:
     return rc;
 }
 
+/* An I/O over a memory set that refuses one file as a sealed store would
+ * refuse a damaged file. */
+typedef struct failing_io {
+    lc_dicos_io inner;
+    const char *bad;
+} failing_io;
+
+static lc_status failing_get(void *user, const char *name, uint8_t **data, size_t *len,
+                             lc_error *err)
+{
+    failing_io *f = user;
+    if (strcmp(name, f->bad) == 0)
+        return lc_error_set(err, LC_ERR_FORMAT, "sealed/%s: does not open", name);
+    return f->inner.get(f->inner.user, name, data, len, err);
+}
+
+static void assert_tdrs_equal(const lc_dicos_tdr *a, const lc_dicos_tdr *b)
+{
+    assert_int_equal(a->type, b->type);
+    assert_int_equal(a->alarm, b->alarm);
+    assert_string_equal(a->algorithm, b->algorithm);
+    assert_true(a->decided_unix_us == b->decided_unix_us);
+    assert_int_equal(a->n_threats, b->n_threats);
+    for (size_t i = 0; i < a->n_threats; i++) {
+        const lc_dicos_threat *x = &a->threats[i], *y = &b->threats[i];
+        assert_int_equal(x->id, y->id);
+        assert_string_equal(x->category, y->category);
+        assert_string_equal(x->description, y->description);
+        assert_int_equal(x->assessment, y->assessment);
+        assert_memory_equal(&x->probability, &y->probability, sizeof x->probability);
+        assert_memory_equal(&x->mass_g, &y->mass_g, sizeof x->mass_g);
+        assert_memory_equal(&x->zeff, &y->zeff, sizeof x->zeff);
+        assert_int_equal(x->n_boxes, y->n_boxes);
+        assert_memory_equal(x->boxes, y->boxes, x->n_boxes * sizeof x->boxes[0]);
+    }
+}
+
+/* A scan, a presentation image and a TDR written through a memory I/O read
+ * back equal, bit for bit, to what the folder functions read from the same
+ * bytes put in a folder, and to what went in; and a folder's files moved into
+ * memory read back the same. No file is written by the memory I/O. */
+static void test_memory_io(void **state)
+{
+    (void)state;
+    char *dir = make_tmpdir();
+    lc_scan *s = make_scan();
+    lc_error err;
+    lc_dicos_mem *mem = NULL;
+    assert_int_equal(lc_dicos_mem_new(&mem, &err), LC_OK);
+    lc_dicos_io io = lc_dicos_mem_io(mem);
+    lc_scan *r = NULL;
+    assert_int_equal(lc_dicos_read_scan_io(&io, &r, &err), LC_ERR_NOT_FOUND);
+    assert_null(r);
+    char study[LC_ID_MAX];
+    assert_int_equal(lc_dicos_write_scan_io(s, &io, study, &err), LC_OK);
+    assert_int_equal(lc_dicos_mem_count(mem), 4);
+    uint32_t w = lc_view_lines(lc_scan_view(s, 1)), h = lc_view_pixels(lc_scan_view(s, 1));
+    uint16_t *gray = malloc((size_t)w * h * 2);
+    assert_non_null(gray);
+    for (uint32_t i = 0; i < w * h; i++)
+        gray[i] = (uint16_t)(i * 977u);
+    lc_dicos_image img = {LC_DICOS_GRAY16, w, h, gray};
+    assert_int_equal(lc_dicos_write_presentation_io(&io, 1, &img, &err), LC_OK);
+    lc_dicos_threat th[1];
+    memset(th, 0, sizeof th);
+    th[0].id = 3;
+    strcpy(th[0].category, "EXPLOSIVE");
+    strcpy(th[0].description, "organic block");
+    th[0].assessment = LC_ASSESS_THREAT;
+    th[0].probability = 0.625;
+    th[0].mass_g = 120;
+    th[0].n_boxes = 2;
+    th[0].boxes[0] = (lc_dicos_box){0, 1, 2, 10, 12};
+    th[0].boxes[1] = (lc_dicos_box){1, 4, 3, 20, 15};
+    lc_dicos_tdr t = {LC_TDR_MACHINE, LC_ALARM_ALARM, "lucent-atr test", 1795754839000000LL, 1, th};
+    assert_int_equal(lc_dicos_write_tdr_io(&io, &t, &err), LC_OK);
+    assert_int_equal(lc_dicos_mem_count(mem), 6);
+    assert_string_equal(lc_dicos_tdr_file_name(LC_TDR_MACHINE), "tdr_machine.dcs");
+    /* The memory files, byte for byte, into a folder. */
+    char path[1200];
+    for (size_t i = 0; i < lc_dicos_mem_count(mem); i++) {
+        const uint8_t *data;
+        size_t len;
+        const char *name = lc_dicos_mem_file(mem, i, &data, &len);
+        assert_non_null(name);
+        assert_memory_equal(data + 128, "DICM", 4);
+        snprintf(path, sizeof path, "%s/%s", dir, name);
+        assert_int_equal(lc__write_file_atomic(path, data, len, &err), LC_OK);
+    }
+    assert_null(lc_dicos_mem_file(mem, 6, NULL, NULL));
+    /* Scan. */
+    lc_scan *rf = NULL;
+    assert_int_equal(lc_dicos_read_scan_io(&io, &r, &err), LC_OK);
+    assert_int_equal(lc_dicos_read_scan(dir, &rf, &err), LC_OK);
+    assert_scans_equal(s, r);
+    assert_scans_equal(rf, r);
+    assert_string_equal(lc_scan_get_info(r)->study_uid, study);
+    assert_string_equal(lc_scan_get_info(rf)->study_uid, study);
+    lc_scan_free(rf);
+    lc_scan_free(r);
+    /* Presentation. */
+    lc_dicos_image a, b;
+    void *pa = NULL, *pb = NULL;
+    assert_int_equal(lc_dicos_read_presentation_io(&io, 1, &a, &pa, &err), LC_OK);
+    assert_int_equal(lc_dicos_read_presentation(dir, 1, &b, &pb, &err), LC_OK);
+    assert_int_equal(a.width, w);
+    assert_int_equal(b.height, h);
+    assert_memory_equal(pa, gray, (size_t)w * h * 2);
+    assert_memory_equal(pb, gray, (size_t)w * h * 2);
+    free(pa);
+    free(pb);
+    assert_int_equal(lc_dicos_read_presentation_io(&io, 0, &a, &pa, &err), LC_ERR_NOT_FOUND);
+    /* TDR: the same report from memory and from the folder, views resolved. */
+    lc_dicos_tdr *tm = NULL, *tf = NULL;
+    assert_int_equal(lc_dicos_read_tdr_io(&io, "tdr_machine.dcs", &tm, &err), LC_OK);
+    snprintf(path, sizeof path, "%s/tdr_machine.dcs", dir);
+    assert_int_equal(lc_dicos_read_tdr(path, &tf, &err), LC_OK);
+    assert_tdrs_equal(tm, tf);
+    assert_tdrs_equal(tm, &t);
+    lc_dicos_tdr_free(tm);
+    lc_dicos_tdr_free(tf);
+    assert_int_equal(lc_dicos_read_tdr_io(&io, "tdr_operator.dcs", &tm, &err), LC_ERR_NOT_FOUND);
+    assert_null(tm);
+    /* A file the I/O refuses fails the read with the I/O's status and words. */
+    failing_io fio = {io, "dx_v1_low.dcs"};
+    lc_dicos_io bad = {NULL, failing_get, &fio, "sealed"};
+    assert_int_equal(lc_dicos_read_scan_io(&bad, &r, &err), LC_ERR_FORMAT);
+    assert_null(r);
+    assert_non_null(strstr(err.msg, "sealed/dx_v1_low.dcs: does not open"));
+    /* A folder written by the folder functions, moved into memory. */
+    lc_dicos_mem *mem2 = NULL;
+    assert_int_equal(lc_dicos_mem_new(&mem2, &err), LC_OK);
+    lc_dicos_io io2 = lc_dicos_mem_io(mem2);
+    snprintf(path, sizeof path, "%s/w", dir);
+    assert_int_equal(lc_dicos_write_scan(s, path, &err), LC_OK);
+    lc_dicos_io fo = lc_dicos_folder_io(path);
+    static const char *const names[] = {"dx_v0_high.dcs", "dx_v0_low.dcs", "dx_v1_high.dcs",
+                                        "dx_v1_low.dcs"};
+    for (size_t i = 0; i < 4; i++) {
+        uint8_t *data = NULL;
+        size_t len = 0;
+        assert_int_equal(fo.get(fo.user, names[i], &data, &len, &err), LC_OK);
+        assert_int_equal(io2.put(io2.user, names[i], data, len, &err), LC_OK);
+        free(data);
+    }
+    uint8_t *none = NULL;
+    size_t nlen = 0;
+    assert_int_equal(fo.get(fo.user, "dxp_v0.dcs", &none, &nlen, &err), LC_ERR_NOT_FOUND);
+    assert_int_equal(lc_dicos_read_scan_io(&io2, &r, &err), LC_OK);
+    assert_scans_equal(s, r);
+    lc_scan_free(r);
+    lc_dicos_mem_free(mem2);
+    lc_dicos_mem_free(mem);
+    lc_dicos_mem_free(NULL);
+    free(gray);
+    lc_scan_free(s);
+    rm_rf(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const char *export_dir = getenv("LC_DICOS_EXPORT");
@@ -714,7 +874,7 @@ int main(void)
         cmocka_unit_test(test_uids),           cmocka_unit_test(test_datetime),
         cmocka_unit_test(test_presentation),   cmocka_unit_test(test_tdr_roundtrip),
         cmocka_unit_test(test_other_writers),  cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_limits),         cmocka_unit_test(test_memory_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
