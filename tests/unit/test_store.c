@@ -19,6 +19,9 @@
 
 #include <cmocka.h>
 
+#include <sqlite3.h>
+#include <sys/stat.h>
+
 #include "lucent/store.h"
 
 static char dir[256];
@@ -276,6 +279,169 @@ static void test_bad_database(void **state)
     lc_store_close(NULL);
 }
 
+/* Whether the file holds the bytes needle[n]. */
+static int file_holds(const char *path, const uint8_t *needle, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
+    assert_non_null(buf);
+    size_t got = fread(buf, 1, (size_t)len, f);
+    fclose(f);
+    int found = 0;
+    for (size_t i = 0; !found && i + n <= got; i++)
+        found = memcmp(buf + i, needle, n) == 0;
+    free(buf);
+    return found;
+}
+
+static void add_row(lc_store *st, const char *id, int alarms, int gt, int sealed, uint8_t fill,
+                    int64_t *row_id)
+{
+    lc_scan_row r;
+    lc_error err;
+    memset(&r, 0, sizeof r);
+    snprintf(r.scan_id, sizeof r.scan_id, "%s", id);
+    snprintf(r.dir, sizeof r.dir, "scans/%s", id);
+    r.n_views = 2;
+    r.atr_alarms = alarms;
+    r.gt_threat = gt;
+    r.sealed = sealed;
+    memset(r.wrapped_key, fill, sizeof r.wrapped_key);
+    assert_int_equal(lc_store_scan_add(st, &r, &err), LC_OK);
+    *row_id = r.id;
+}
+
+/* An index of schema 1 (clear-text scans, before encryption at rest) opens:
+ * the columns are added, its rows read as not sealed. Then the retention
+ * policy and the crypto-erasure of a sealed row: the key is NULL in the
+ * database and its bytes are in neither the database file nor the WAL. */
+static void test_sealed_rows_and_erasure(void **state)
+{
+    (void)state;
+    char path[400];
+    snprintf(path, sizeof path, "%s/lucent.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+                     "INSERT INTO meta VALUES('schema','1');"
+                     "CREATE TABLE scans(id INTEGER PRIMARY KEY, scan_id TEXT UNIQUE NOT NULL,"
+                     " dir TEXT NOT NULL, acquired_us INTEGER NOT NULL, stored_us INTEGER NOT NULL,"
+                     " n_views INTEGER NOT NULL, atr_alarms INTEGER NOT NULL, gt_threat INTEGER "
+                     "NOT NULL, tip INTEGER NOT NULL, tip_threat TEXT NOT NULL, decision INTEGER "
+                     "NOT NULL DEFAULT 0, decided_by TEXT NOT NULL DEFAULT '', decided_us INTEGER "
+                     "NOT NULL DEFAULT 0, process_ms REAL NOT NULL);"
+                     "INSERT INTO scans(scan_id, dir, acquired_us, stored_us, n_views, atr_alarms,"
+                     " gt_threat, tip, tip_threat, process_ms) VALUES('OLD-1','scans/OLD-1',1,1,2,"
+                     "0,0,0,'',5);",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(db);
+    lc_store *st = open_store();
+    lc_error err;
+    lc_scan_row row;
+    assert_int_equal(lc_store_scan_find(st, "OLD-1", &row, &err), LC_OK);
+    assert_int_equal(row.sealed, 0);
+    assert_true(row.erased_unix_us == 0);
+    int64_t a, b, c, d, e, f;
+    add_row(st, "A", 0, 0, 1, 0xA1, &a); /* undecided, no alarm: goes */
+    add_row(st, "B", 2, 0, 1, 0xB2, &b); /* machine alarm: kept */
+    add_row(st, "C", 0, 0, 1, 0xC3, &c); /* sent to search: kept */
+    add_row(st, "D", 0, 0, 1, 0xD4, &d); /* cleared: goes */
+    add_row(st, "E", 0, 1, 1, 0xE5, &e); /* known threat: kept */
+    add_row(st, "F", 0, 0, 1, 0xF6, &f); /* searched while the sweep runs: kept */
+    assert_int_equal(lc_store_decide(st, c, LC_DECISION_SEARCH, "sam", NULL, &err), LC_OK);
+    assert_int_equal(lc_store_decide(st, d, LC_DECISION_CLEAR, "sam", NULL, &err), LC_OK);
+    assert_int_equal(lc_store_scan_get(st, a, &row, &err), LC_OK);
+    assert_int_equal(row.sealed, 1);
+    uint8_t key_a[LC_WRAPPED_KEY_SIZE];
+    memset(key_a, 0xA1, sizeof key_a);
+    assert_memory_equal(row.wrapped_key, key_a, sizeof key_a);
+    lc_scan_row *rows = NULL;
+    size_t n = 0;
+    /* Nothing is old enough before the rows' time. */
+    assert_int_equal(lc_store_scan_expired(st, 1, 100, &rows, &n, &err), LC_OK);
+    assert_int_equal(n, 0);
+    free(rows);
+    assert_int_equal(lc_store_scan_expired(st, INT64_MAX / 2, 100, &rows, &n, &err), LC_OK);
+    assert_int_equal(n, 4); /* OLD-1, A, D, F */
+    assert_string_equal(rows[0].scan_id, "OLD-1");
+    assert_string_equal(rows[1].scan_id, "A");
+    assert_string_equal(rows[2].scan_id, "D");
+    assert_string_equal(rows[3].scan_id, "F");
+    free(rows);
+    assert_int_equal(lc_store_decide(st, f, LC_DECISION_SEARCH, "sam", NULL, &err), LC_OK);
+    assert_int_equal(lc_store_scan_erase(st, f, "retention", 30, &err), LC_ERR_STATE);
+    assert_int_equal(lc_store_scan_erase(st, b, "retention", 30, &err), LC_ERR_STATE);
+    assert_int_equal(lc_store_scan_erase(st, 999, "retention", 30, &err), LC_ERR_NOT_FOUND);
+    /* Erase A: the key bytes go from the database and the WAL. */
+    snprintf(path, sizeof path, "%s/lucent.db-wal", dir);
+    char dbpath[400];
+    snprintf(dbpath, sizeof dbpath, "%s/lucent.db", dir);
+    assert_true(file_holds(path, key_a, sizeof key_a) || file_holds(dbpath, key_a, sizeof key_a));
+    assert_int_equal(lc_store_scan_erase(st, a, "retention", 0.5, &err), LC_OK);
+    assert_int_equal(lc_store_scan_get(st, a, &row, &err), LC_OK);
+    assert_true(row.erased_unix_us > 0);
+    assert_string_equal(row.erase_reason, "retention");
+    assert_int_equal(row.sealed, 1);
+    uint8_t zero[LC_WRAPPED_KEY_SIZE] = {0};
+    assert_memory_equal(row.wrapped_key, zero, sizeof zero);
+    assert_false(file_holds(dbpath, key_a, sizeof key_a));
+    assert_false(file_holds(path, key_a, sizeof key_a));
+    struct stat sb;
+    assert_true(stat(path, &sb) != 0 || sb.st_size == 0);
+    /* Another row's key is still there. */
+    uint8_t key_b[LC_WRAPPED_KEY_SIZE];
+    memset(key_b, 0xB2, sizeof key_b);
+    assert_true(file_holds(dbpath, key_b, sizeof key_b));
+    /* Erased scans cannot be decided; erasing again adds no event. */
+    assert_int_equal(lc_store_decide(st, a, LC_DECISION_CLEAR, "sam", NULL, &err), LC_ERR_STATE);
+    assert_int_equal(lc_store_scan_erase(st, a, "retention", 0.5, &err), LC_OK);
+    assert_int_equal(lc_store_scan_erase(st, 1, "retention", 0.5, &err), LC_OK); /* clear-text */
+    char *ev = NULL;
+    assert_int_equal(lc_store_event_list_json(st, 0, 1000, &ev, &err), LC_OK);
+    json_t *j = json_loads(ev, 0, NULL);
+    free(ev);
+    assert_non_null(j);
+    int erased_events = 0, sealed_a = -1, sealed_old = -1;
+    for (size_t i = 0; i < json_array_size(j); i++) {
+        json_t *o = json_array_get(j, i);
+        if (strcmp(json_string_value(json_object_get(o, "kind")), "scan.erased") != 0)
+            continue;
+        erased_events++;
+        const char *sc = json_string_value(json_object_get(o, "scan"));
+        assert_string_equal(json_string_value(json_object_get(o, "reason")), "retention");
+        assert_float_equal(json_number_value(json_object_get(o, "retention_days")), 0.5, 0);
+        if (strcmp(sc, "A") == 0)
+            sealed_a = json_is_true(json_object_get(o, "sealed"));
+        if (strcmp(sc, "OLD-1") == 0)
+            sealed_old = json_is_true(json_object_get(o, "sealed"));
+    }
+    json_decref(j);
+    assert_int_equal(erased_events, 2);
+    assert_int_equal(sealed_a, 1);
+    assert_int_equal(sealed_old, 0);
+    assert_int_equal(lc_store_scan_expired(st, INT64_MAX / 2, 100, &rows, &n, &err), LC_OK);
+    assert_int_equal(n, 1); /* D */
+    free(rows);
+    char *stats = NULL;
+    assert_int_equal(lc_store_stats_json(st, 0, &stats, &err), LC_OK);
+    assert_non_null(strstr(stats, "\"erased\":2"));
+    free(stats);
+    lc_store_close(st);
+    /* Reopened: schema 2 now, nothing lost. */
+    st = open_store();
+    assert_int_equal(lc_store_scan_get(st, b, &row, &err), LC_OK);
+    assert_memory_equal(row.wrapped_key, key_b, sizeof key_b);
+    lc_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +450,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scans_and_stats, setup, teardown),
         cmocka_unit_test(test_normal_quantile),
         cmocka_unit_test_setup_teardown(test_bad_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sealed_rows_and_erasure, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
