@@ -126,8 +126,8 @@ function renderBag() {
   if (!bag) { $('bag-id').textContent = '—'; $('bag-meta').textContent = ''; $('bag-alarms').textContent = ''; return; }
   $('bag-id').textContent = bag.scan_id;
   $('bag-meta').textContent = `arrived ${new Date(bag.acquired_us / 1000).toLocaleTimeString()}`;
-  $('bag-alarms').textContent = bag.alarms.length ? `${bag.alarms.length} machine alarm(s)` : 'no machine alarm';
-  $('bag-alarms').className = bag.alarms.length ? 'alarm' : 'muted';
+  $('bag-alarms').textContent = bag.erased ? bag.erased : bag.alarms.length ? `${bag.alarms.length} machine alarm(s)` : 'no machine alarm';
+  $('bag-alarms').className = bag.alarms.length || bag.erased ? 'alarm' : 'muted';
   state.zoom = 0; // fit on load
   loadImages();
 }
@@ -255,7 +255,7 @@ async function openSupervise() {
     }
     const t = s.data.totals, cards = $('totals'); cards.textContent = '';
     const add = (label, v) => { const d = document.createElement('div'); d.className = 'card'; const b = document.createElement('b'); b.textContent = v; d.append(b, label); cards.append(d); };
-    add('bags', t.scans); add('pending', t.pending); add('searched', t.searched); add('cleared', t.cleared);
+    add('bags', t.scans); add('pending', t.pending); add('searched', t.searched); add('cleared', t.cleared); add('erased', t.erased || 0);
     add('TIP shown', t.tip_presented); add('machine alarms', t.atr_alarm_scans);
     add('bags / hour', t.bags_per_hour === null ? '—' : Math.round(t.bags_per_hour));
     add('processing', t.mean_process_ms === null ? '—' : `${Math.round(t.mean_process_ms)} ms`);
