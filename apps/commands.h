@@ -23,5 +23,6 @@ extern const cli_command cmd_keys;
 extern const cli_command cmd_audit;
 extern const cli_command cmd_station;
 extern const cli_command cmd_user;
+extern const cli_command cmd_export;
 
 #endif

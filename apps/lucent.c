@@ -25,6 +25,7 @@ static const cli_command *const commands[] = {
     &cmd_audit,
     &cmd_station,
     &cmd_user,
+    &cmd_export,
 };
 /* clang-format on */
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

@@ -87,6 +87,22 @@ int lc_station_port(const lc_station *st);
  * "station.stop" event, and frees everything. NULL is a no-op. */
 void lc_station_stop(lc_station *st);
 
+/* Exports one stored scan (bag id scan_id) of the data folder data_dir as
+ * plain DICOS files into folder out_dir (created if missing; files of the same
+ * names are replaced), for an auditor or an investigation. Every sealed file
+ * is opened with the site keys of data_dir/keys (passphrase NULL or "" for
+ * keys stored unsealed) and checked before anything is written; then a
+ * "scan.export" event (scan, row, folder, files, sealed) is recorded in the
+ * index under actor (the station appends it to the audit log, at once when
+ * it runs, else at its next start); then the files are written. A scan stored
+ * in the clear is copied. *n_files (may be NULL) receives the number written.
+ * Returns LC_OK, LC_ERR_NOT_FOUND (no such scan), LC_ERR_STATE (erased by
+ * retention), LC_ERR_FORMAT (a file does not open; no file written, no
+ * event), LC_ERR_IO, LC_ERR_NOMEM. */
+LC_MUST_CHECK lc_status lc_station_export(const char *data_dir, const char *passphrase,
+                                          const char *scan_id, const char *out_dir,
+                                          const char *actor, size_t *n_files, lc_error *err);
+
 #ifdef __cplusplus
 }
 #endif

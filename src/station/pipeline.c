@@ -224,7 +224,7 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
     lc__sealed_io sio;
     lc_dicos_io io = lc_dicos_folder_io(dir);
     if (row.sealed) {
-        if ((s = lc__sealed_io_init(st, &row, &sio, &io, err)) != LC_OK)
+        if ((s = lc__sealed_io_init(st->cfg.data_dir, st->keys, &row, &sio, &io, err)) != LC_OK)
             return s;
     }
     lc_scan *scan = NULL;
@@ -429,16 +429,16 @@ static lc_status sealed_put(void *user, const char *name, const void *data, size
     return lc_seal_file(sio->key, path, ident, data, len, err);
 }
 
-lc_status lc__sealed_io_init(lc_station *st, const lc_scan_row *row, lc__sealed_io *sio,
-                             lc_dicos_io *io, lc_error *err)
+lc_status lc__sealed_io_init(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
+                             lc__sealed_io *sio, lc_dicos_io *io, lc_error *err)
 {
     memset(sio, 0, sizeof *sio);
-    snprintf(sio->dir, sizeof sio->dir, "%s/%s", st->cfg.data_dir, row->dir);
+    snprintf(sio->dir, sizeof sio->dir, "%s/%s", data_dir, row->dir);
     snprintf(sio->ident, sizeof sio->ident, "scans/%s", row->scan_id);
-    if (!st->keys)
+    if (!keys)
         return lc_error_set(err, LC_ERR_STATE, "%s: sealed, but the site keys are not loaded",
                             sio->ident);
-    lc_status s = lc_key_unwrap(lc_keys_data_key(st->keys), row->wrapped_key, sio->key, err);
+    lc_status s = lc_key_unwrap(lc_keys_data_key(keys), row->wrapped_key, sio->key, err);
     if (s != LC_OK) {
         sodium_memzero(sio->key, sizeof sio->key);
         return lc_error_prefix(err, "%s: the scan's key does not open: ", sio->ident);

@@ -353,11 +353,11 @@ typedef struct lc__sealed_io {
     uint8_t key[32];
 } lc__sealed_io;
 
-/* Unwraps row's key with the site data key into sio and points io at the
- * scan's sealed files. Returns LC_OK, LC_ERR_STATE (no keys loaded),
+/* Unwraps row's key with the data key of keys into sio and points io at the
+ * scan's sealed files under data_dir. Returns LC_OK, LC_ERR_STATE (no keys loaded),
  * LC_ERR_FORMAT (the wrapped key does not open: wrong site key, or altered). */
-lc_status lc__sealed_io_init(lc_station *st, const lc_scan_row *row, lc__sealed_io *sio,
-                             lc_dicos_io *io, lc_error *err);
+lc_status lc__sealed_io_init(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
+                             lc__sealed_io *sio, lc_dicos_io *io, lc_error *err);
 
 /* Retention: erases every scan stored more than cfg.retention_days before
  * now_us that the policy lets go (lc_store_scan_expired): its key first

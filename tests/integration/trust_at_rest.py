@@ -12,6 +12,8 @@ DICOM readers). Subcommands:
                                 scans; write what was done to OUT (JSON)
   damaged URL SPEC              each damaged scan fails naming its file (500),
                                 the others load, the station stays up
+  pick DATA SPEC                an intact alarm scan and a damaged one
+  plain OUT                     exported files are plain DICOS (pydicom, dcmdump)
   retention URL DATA SECS       the scans nothing keeps are erased within SECS:
                                 key NULL and gone from the database files,
                                 folder gone, images 410; the others intact
@@ -193,6 +195,32 @@ def cmd_retention(url, data, secs, keys_path):
           f"files deleted, 410), {len(stay)} kept")
 
 
+def cmd_pick(data, spec_path):
+    """Prints the scan id of an intact scan with an alarm, then of a damaged one."""
+    bad = {i for i, _, _ in json.load(open(spec_path))}
+    rs = rows(data)
+    good = [r for r in rs if r["alarms"] > 0 and r["id"] not in bad][0]
+    damaged = [r for r in rs if r["id"] in bad][0]
+    print(good["scan_id"], damaged["scan_id"])
+
+
+def cmd_plain(folder):
+    """Exported files: plain DICOS that pydicom and dcmdump read."""
+    import pydicom
+    names = sorted(os.listdir(folder))
+    assert "dx_v0_high.dcs" in names and "tdr_machine.dcs" in names, names
+    for name in names:
+        p = os.path.join(folder, name)
+        d = pydicom.dcmread(p)
+        if name.startswith("dx_"):
+            assert len(d.PixelData) == 2 * d.Rows * d.Columns, name
+        else:
+            assert d.SOPClassUID == "1.2.840.10008.5.1.4.1.1.501.3", name
+        if os.path.exists("/usr/bin/dcmdump"):
+            subprocess.run(["/usr/bin/dcmdump", p], capture_output=True, check=True)
+    print(f"export: {len(names)} plain DICOS files read by pydicom and dcmdump")
+
+
 def cmd_keys(data, out):
     json.dump({r["scan_id"]: r["key"].hex() for r in rows(data)}, open(out, "w"))
 
@@ -209,6 +237,10 @@ def main():
         cmd_damage(*args)
     elif cmd == "damaged":
         cmd_damaged(*args)
+    elif cmd == "pick":
+        cmd_pick(*args)
+    elif cmd == "plain":
+        cmd_plain(*args)
     elif cmd == "keys":
         cmd_keys(*args)
     elif cmd == "retention":

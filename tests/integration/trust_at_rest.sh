@@ -8,7 +8,8 @@
 # fail with an error naming the file while the others load and the station
 # stays up; (d) with a tiny retention the bags nothing keeps are erased (key
 # NULL and gone from the database and WAL, files deleted, 410), alarm bags
-# stay, and the audit log verifies and holds the scan.erased events.
+# stay, and the audit log verifies and holds the scan.erased events. An
+# intact scan exports as plain DICOS (audited); a damaged one does not.
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
 PY=${PYTHON:-/usr/bin/python3}
@@ -60,6 +61,17 @@ if grep -qi "key=\|wrapped" "$work/station.log"; then
   echo "the station log mentions keys" >&2; exit 1
 fi
 
+# An auditor exports an intact scan as plain DICOS (audited); a damaged one
+# exports nothing.
+read -r good damaged < <("$PY" "$H" pick "$data" "$work/damage.json")
+"$LUCENT" export --data "$data" --actor aud1 "$good" "$work/export"
+"$PY" "$H" plain "$work/export"
+if "$LUCENT" export --data "$data" "$damaged" "$work/export2" 2> "$work/err"; then
+  echo "a damaged scan was exported" >&2; exit 1
+fi
+grep -q "scans/$damaged/" "$work/err"
+[ ! -e "$work/export2" ]
+
 # (d) retention: 0.0001 days = 8.6 s
 "$PY" "$H" keys "$data" "$work/keys.json"
 start --retention-days 0.0001
@@ -69,4 +81,5 @@ grep -q "retention: erased" "$work/station.log"
 "$LUCENT" audit verify "$data/audit.log" --key "$data/keys/site.vkey"
 "$PY" "$LC_SOURCE_DIR/tests/integration/audit_check.py" "$data" "$LUCENT" | tee "$work/check"
 grep -q '"scan.erased": [1-9]' "$work/check"
+grep -q '"scan.export": 1' "$work/check"
 echo "trust_at_rest: ok"
