@@ -193,6 +193,10 @@ int64_t lc_store_scan_latest(lc_store *st);
 LC_MUST_CHECK lc_status lc_store_scan_erase(lc_store *st, int64_t id, const char *reason,
                                             double retention_days, lc_error *err);
 
+/* Retries the WAL truncation of an earlier erasure that another reader held
+ * back (a no-op otherwise). Returns LC_OK or LC_ERR_IO (still held back). */
+LC_MUST_CHECK lc_status lc_store_purge(lc_store *st, lc_error *err);
+
 /* Rows a retention sweep may erase: stored before before_unix_us, not
  * erased, with no machine alarm (atr_alarms == 0), not sent to search by a
  * screener (undecided or cleared) and not a bag known to hold a real threat

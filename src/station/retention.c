@@ -28,6 +28,9 @@ int lc__retention_sweep(lc_station *st, int64_t now_us)
         return 0;
     int64_t before = now_us - (int64_t)(days * 86400.0 * 1e6);
     int erased = 0;
+    lc_error perr;
+    if (lc_store_purge(st->store, &perr) != LC_OK)
+        lc__log(st, "retention: %s", perr.msg);
     for (;;) {
         lc_scan_row *rows = NULL;
         size_t n = 0;

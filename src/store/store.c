@@ -37,6 +37,7 @@ struct lc_store {
     const lc_site_keys *keys;                /* borrowed; signs checkpoints */
     uint64_t ckpt_every, since_ckpt;
     char build_sha[65], atr_sha[65];
+    int wal_pending; /* an erasure's WAL truncation failed: retry (lc_store_purge) */
 };
 
 static int64_t now_us(void)
@@ -1005,6 +1006,33 @@ lc_status lc_store_scan_expired(lc_store *st, int64_t before_unix_us, size_t max
     return s;
 }
 
+/* Copies the WAL into the database and truncates it to zero bytes, when an
+ * erasure left key bytes in it. Caller holds st->mu. */
+static lc_status purge_wal(lc_store *st, lc_error *err)
+{
+    if (!st->wal_pending)
+        return LC_OK;
+    /* Without waiting: a reader that holds the WAL back is retried later,
+     * it must not stall the caller for the busy timeout. */
+    sqlite3_busy_timeout(st->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(st->db, 10000);
+    if (rc != SQLITE_OK)
+        return db_fail(st, err, "key erased, but the WAL could not be truncated (retried later)");
+    st->wal_pending = 0;
+    return LC_OK;
+}
+
+lc_status lc_store_purge(lc_store *st, lc_error *err)
+{
+    if (!st)
+        return LC_OK;
+    pthread_mutex_lock(&st->mu);
+    lc_status s = purge_wal(st, err);
+    pthread_mutex_unlock(&st->mu);
+    return s;
+}
+
 lc_status lc_store_scan_erase(lc_store *st, int64_t id, const char *reason, double retention_days,
                               lc_error *err)
 {
@@ -1070,10 +1098,11 @@ lc_status lc_store_scan_erase(lc_store *st, int64_t id, const char *reason, doub
     s = finish(st, s, err);
     /* The pages that held the key may still be in the WAL: copy the WAL into
      * the database and truncate it to zero bytes. A reader of another
-     * process can hold it back; the next erasure tries again. */
-    if (s == LC_OK && sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL,
-                                                NULL) != SQLITE_OK)
-        s = db_fail(st, err, "key erased, but the WAL could not be truncated (retried later)");
+     * process can hold it back; lc_store_purge tries again. */
+    if (s == LC_OK) {
+        st->wal_pending = 1;
+        s = purge_wal(st, err);
+    }
 out:
     pthread_mutex_unlock(&st->mu);
     return s;
