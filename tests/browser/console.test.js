@@ -77,7 +77,12 @@ async function imageLoaded(page, bagId) {
     const t0 = await scr.evaluate(() => window.lucent.bag.acquired_us / 1000);
     const shown = await scr.evaluate(() => window.lucent.bag.shownAt);
     console.log(`bag ${bag1} shown ${shown - t0} ms after its last line`);
-    assert.ok(await scr.evaluate(() => document.querySelector('#view1 img').naturalWidth > 0));
+    // The second view's image is a separate request: wait for it too (the
+    // first view being shown does not mean the second has arrived).
+    await until(scr, () => {
+      const img = document.querySelector('#view1 img');
+      return img.complete && img.naturalWidth > 0;
+    });
 
     // Modes by keyboard; zoom in and fit.
     await scr.keyboard.press('2');
