@@ -6,7 +6,6 @@
  * memory so that a caller (the station) can seal them before any byte
  * reaches the disk. Memory buffers are wiped before they are freed.
  */
-#define _DEFAULT_SOURCE /* explicit_bzero */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,13 +59,6 @@ struct lc_dicos_mem {
     size_t n, cap;
 };
 
-static void wipe_free(uint8_t *p, size_t len)
-{
-    if (p)
-        explicit_bzero(p, len);
-    free(p);
-}
-
 lc_status lc_dicos_mem_new(lc_dicos_mem **out, lc_error *err)
 {
     if (!out)
@@ -80,7 +72,7 @@ void lc_dicos_mem_free(lc_dicos_mem *m)
     if (!m)
         return;
     for (size_t i = 0; i < m->n; i++)
-        wipe_free(m->files[i].data, m->files[i].len);
+        lc__free_wiped(m->files[i].data, m->files[i].len);
     free(m->files);
     free(m);
 }
@@ -97,7 +89,7 @@ static lc_status mem_put(void *user, const char *name, const void *data, size_t 
         memcpy(copy, data, len);
     for (size_t i = 0; i < m->n; i++) {
         if (strcmp(m->files[i].name, name) == 0) {
-            wipe_free(m->files[i].data, m->files[i].len);
+            lc__free_wiped(m->files[i].data, m->files[i].len);
             m->files[i].data = copy;
             m->files[i].len = len;
             return LC_OK;
@@ -107,7 +99,7 @@ static lc_status mem_put(void *user, const char *name, const void *data, size_t 
         size_t ncap = m->cap ? m->cap * 2 : 8;
         mem_file *nf = realloc(m->files, ncap * sizeof *nf);
         if (!nf) {
-            wipe_free(copy, len);
+            lc__free_wiped(copy, len);
             return lc_error_set(err, LC_ERR_NOMEM, "memory: out of memory for %s", name);
         }
         m->files = nf;
@@ -183,7 +175,7 @@ lc_status lc__dicos_io_open(const lc_dicos_io *io, const char *name, lc_dicos_fi
         return st;
     }
     if (len > LC_DICOS_MAX_FILE) {
-        wipe_free(buf, len);
+        lc__free_wiped(buf, len);
         return lc_error_set(err, LC_ERR_LIMIT, "%s/%s: %zu bytes exceed the limit of %zu",
                             lc__dicos_io_label(io), name, len, LC_DICOS_MAX_FILE);
     }

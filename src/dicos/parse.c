@@ -328,13 +328,13 @@ lc_status lc__dicos_parse_owned(uint8_t *buf, size_t len, lc_dicos_file **out, l
 {
     *out = NULL;
     if (len < 132 || memcmp(buf + 128, "DICM", 4) != 0) {
-        free(buf);
+        lc__free_wiped(buf, len);
         return lc_error_set(err, LC_ERR_FORMAT,
                             "not a DICOS file: no \"DICM\" at byte 128 (%zu bytes)", len);
     }
     lc_dicos_file *f = calloc(1, sizeof *f);
     if (!f) {
-        free(buf);
+        lc__free_wiped(buf, len);
         return lc_error_set(err, LC_ERR_NOMEM, "out of memory");
     }
     f->buf = buf;
@@ -455,7 +455,8 @@ void lc_dicos_file_free(lc_dicos_file *f)
         return;
     dset_free(&f->meta);
     dset_free(&f->ds);
-    free(f->buf);
+    /* The bytes may be the plaintext of a sealed file. */
+    lc__free_wiped(f->buf, f->len);
     free(f);
 }
 

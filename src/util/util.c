@@ -3,7 +3,7 @@
  * util.c: checked allocation, bounded strings and atomic file writes shared by
  * the modules (see util/util.h).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* explicit_bzero */
 #include "util/util.h"
 
 #include <errno.h>
@@ -13,6 +13,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+void lc__free_wiped(void *p, size_t len)
+{
+    if (p)
+        explicit_bzero(p, len);
+    free(p);
+}
 
 bool lc__mul_size(size_t a, size_t b, size_t *out)
 {

@@ -18,6 +18,10 @@ void *lc__calloc(size_t n, size_t size);
 /* malloc(n * size) with overflow check. */
 void *lc__mallocn(size_t n, size_t size);
 
+/* Zeroes len bytes of p (the compiler may not drop it) and frees p. NULL is a
+ * no-op. For buffers that held plaintext of sealed files. */
+void lc__free_wiped(void *p, size_t len);
+
 /* a*b into *out; false on overflow. */
 bool lc__mul_size(size_t a, size_t b, size_t *out);
 
