@@ -14,7 +14,7 @@
 
 static const char help[] =
     "usage: lucent eval DIR [--sensitivity S] [--threads N] [--limit N] [--resimulate]\n"
-    "                   [--calib FILE]\n"
+    "                   [--calib FILE] [--features FILE]\n"
     "\n"
     "Evaluates threat recognition on the corpus in DIR (lucent corpus): bag i is\n"
     "simulated with seed i+1 into DIR/scans/<bag>/ unless that scan exists, then\n"
@@ -37,6 +37,8 @@ static const char help[] =
     "  --resimulate     simulate even when a scan exists\n"
     "  --calib FILE     material calibration table; default $LUCENT_CALIB, else\n"
     "                   generated from the default model\n"
+    "  --features FILE  also write every candidate's measurements, scores and the\n"
+    "                   threat it overlaps (CSV) to FILE, for scripts/train_atr.py\n"
     "\n"
     "Exit codes: 0 success, 1 bad input (missing or malformed corpus), 2 usage.\n";
 
@@ -73,6 +75,10 @@ static int run(int argc, char **argv)
             if (!has_val)
                 return cli_usage(cmd, "--calib needs a file");
             calib = argv[++i];
+        } else if (strcmp(a, "--features") == 0) {
+            if (!has_val)
+                return cli_usage(cmd, "--features needs a file");
+            o.features = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli_usage(cmd, "unknown option '%s'", a);
         } else if (!dir) {

@@ -82,20 +82,36 @@ typedef struct lc_atr_options {
 /* Fills o with the defaults above. */
 void lc_atr_options_init(lc_atr_options *o);
 
+/* Most reasons given for a learned score (lc_atr_alarm.why). */
+#define LC_ATR_WHY 3
+
+/* One reason behind a learned score: a measured feature (the names are
+ * docs/atr.md's, e.g. "zeff", "density", "p_sigma" for the paired view's areal
+ * density), its value and its additive share of the score's logit (positive:
+ * towards the threat). `feature` points to a static string. */
+typedef struct lc_atr_reason {
+    const char *feature;
+    double value;
+    double logit;
+} lc_atr_reason;
+
 /* One alarm (or candidate) in one view, with the measurements behind it. */
 typedef struct lc_atr_alarm {
     lc_atr_class cls;
     uint32_t view;
-    uint32_t bbox[4];     /* x0, y0 inclusive; x1, y1 exclusive (x = line, y = pixel) */
-    double score;         /* 0..1 */
-    double zeff;          /* stripped Zeff (NaN when unknown, e.g. impenetrable) */
-    double mass_g;        /* estimated mass of the object itself (0 when unknown) */
-    double area_mm2;      /* area at the object */
-    double areal_g_cm2;   /* mean stripped areal density (water-equivalent) */
-    double density_g_cm3; /* two-view estimate (fan geometry when the scan has it);
-                             0 when unknown */
-    int32_t paired;       /* index (in the result) of the same object's alarm of the same
-                             class in another view, or -1 */
+    uint32_t bbox[4];              /* x0, y0 inclusive; x1, y1 exclusive (x = line, y = pixel) */
+    double score;                  /* 0..1 */
+    double zeff;                   /* stripped Zeff (NaN when unknown, e.g. impenetrable) */
+    double mass_g;                 /* estimated mass of the object itself (0 when unknown) */
+    double area_mm2;               /* area at the object */
+    double areal_g_cm2;            /* mean stripped areal density (water-equivalent) */
+    double density_g_cm3;          /* two-view estimate (fan geometry when the scan has it);
+                                      0 when unknown */
+    int32_t paired;                /* index (in the result) of the same object's alarm of the same
+                                      class in another view, or -1 */
+    size_t n_why;                  /* reasons in why[] (0 when the score is a hand-set rule's) */
+    lc_atr_reason why[LC_ATR_WHY]; /* the features that pushed a learned score up
+                                      most, strongest first */
 } lc_atr_alarm;
 
 /* The result of an analysis. */
@@ -127,7 +143,8 @@ LC_MUST_CHECK lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atte
 
 /* The report JSON of DESIGN.md / issue 5:
  * {"decision":"alarm"|"clear","alarms":[{"class","view","bbox":[x0,y0,x1,y1],
- *  "score","zeff","mass_g","area_mm2","areal_g_cm2","density_g_cm3"}]}
+ *  "score","zeff","mass_g","area_mm2","areal_g_cm2","density_g_cm3",
+ *  "why":[{"feature","value","logit"}]}]}
  * (zeff null when unknown). Only alarms at or above their thresholds are
  * listed. Caller owns *out (free()). */
 LC_MUST_CHECK lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err);
@@ -187,6 +204,9 @@ typedef struct lc_atr_eval_options {
     int threads;             /* simulation threads (0 = all cores) */
     int resimulate;          /* 1: simulate even when a scan folder exists */
     size_t limit;            /* evaluate only the first `limit` bags (0 = all) */
+    const char *features;    /* when not NULL: write every candidate's measurements,
+                                scores and matching threat (if any) as CSV to this file
+                                (for training the scoring models; docs/atr.md) */
     lc_progress_fn progress; /* may be NULL */
     void *progress_user;
 } lc_atr_eval_options;

@@ -1099,9 +1099,36 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
     return LC_OK;
 }
 
+/* The reasons of a learned score: the features with the largest positive
+ * shares of the logit. */
+static void explain(lc_atr_alarm *a, const lc__atr_cand *c, const lc__atr_cand *pair)
+{
+    const lc__atr_model *m = &lc__atr_models[a->cls];
+    a->n_why = 0;
+    if (m->n == 0 || !lc__atr_gate(c, (int)a->cls))
+        return;
+    double f[LC__ATR_NF], contrib[LC__ATR_NF];
+    lc__atr_features(c, pair, f);
+    lc__atr_model_logit(m, (int)a->cls, f, c->rule[a->cls], contrib);
+    for (int r = 0; r < LC_ATR_WHY; r++) {
+        int best = -1;
+        for (int k = 0; k < LC__ATR_NF; k++) {
+            int used = 0;
+            for (size_t j = 0; j < a->n_why; j++)
+                used |= a->why[j].feature == lc__atr_feature_names[k];
+            if (!used && contrib[k] > 0 && (best < 0 || contrib[k] > contrib[best]))
+                best = k;
+        }
+        if (best < 0)
+            break;
+        a->why[a->n_why++] = (lc_atr_reason){lc__atr_feature_names[best], f[best], contrib[best]};
+    }
+}
+
 static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *views, size_t n_views,
                                 const lc__atr_geom *geom, const lc_atr_options *opts,
-                                lc_atr_result **out, lc_error *err, struct timespec t0)
+                                lc_atr_result **out, lc__atr_cands *keep, lc_error *err,
+                                struct timespec t0)
 {
     lc_atr_options o;
     if (opts)
@@ -1162,6 +1189,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         a->areal_g_cm2 = c->sigma;
         a->density_g_cm3 = c->density;
         a->paired = -1;
+        explain(a, c, c->pair >= 0 ? &cs.c[c->pair] : NULL);
     }
     /* the same object's alarm of the same class in the other view */
     for (size_t j = 0; j < na; j++) {
@@ -1173,7 +1201,10 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
     }
     free(src);
     free(ord);
-    lc__atr_cands_free(&cs);
+    if (keep)
+        *keep = cs;
+    else
+        lc__atr_cands_free(&cs);
     r->alarms = al;
     r->n = na;
     r->alarm = na > 0;
@@ -1198,14 +1229,23 @@ lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atten *const *view
                                 "lc_atr_analyze_atten: view %zu missing or of another width", v);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    return analyze_common(t, views, n_views, NULL, opts, out, err, t0);
+    return analyze_common(t, views, n_views, NULL, opts, out, NULL, err, t0);
 }
 
 lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan, const lc_atr_options *opts,
                          lc_atr_result **out, lc_error *err)
 {
+    return lc__atr_analyze_scan(t, scan, opts, out, NULL, err);
+}
+
+lc_status lc__atr_analyze_scan(const lc_mattable *t, const lc_scan *scan,
+                               const lc_atr_options *opts, lc_atr_result **out, lc__atr_cands *keep,
+                               lc_error *err)
+{
     if (out)
         *out = NULL;
+    if (keep)
+        memset(keep, 0, sizeof *keep);
     if (!t || !scan || !out)
         return lc_error_set(err, LC_ERR_ARG, "lc_atr_analyze: NULL argument");
     size_t nv = lc_scan_view_count(scan);
@@ -1239,7 +1279,7 @@ lc_status lc_atr_analyze(const lc_mattable *t, const lc_scan *scan, const lc_atr
                 st = lc_error_set(err, LC_ERR_FORMAT, "atr: views of different line counts");
     }
     if (st == LC_OK)
-        st = analyze_common(t, (const lc_atten *const *)at, nv, geom, &o, out, err, t0);
+        st = analyze_common(t, (const lc_atten *const *)at, nv, geom, &o, out, keep, err, t0);
     for (size_t v = 0; v < nv; v++) {
         lc_atten_free(at[v]);
         lc__atr_geom_free(&geom[v]);
@@ -1285,6 +1325,13 @@ lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err)
              json_object_set_new(o, "density_g_cm3",
                                  a->density_g_cm3 > 0 ? num_or_null(a->density_g_cm3)
                                                       : json_null()) == 0;
+        json_t *why = ok && a->n_why > 0 ? json_array() : NULL;
+        for (size_t k = 0; why && ok && k < a->n_why && k < LC_ATR_WHY; k++)
+            ok = json_array_append_new(why, json_pack("{s:s,s:o,s:o}", "feature", a->why[k].feature,
+                                                      "value", num_or_null(a->why[k].value),
+                                                      "logit", num_or_null(a->why[k].logit))) == 0;
+        if (why)
+            ok = ok && json_object_set_new(o, "why", why) == 0;
     }
     json_decref(arr);
     char *text =

@@ -22,29 +22,31 @@ typedef struct lc__atr_cand {
     double area_mm2;
     double length_mm; /* principal axes (rectangle-equivalent), mm */
     double width_mm;
-    double fill;       /* area / (length x width) */
-    double imp_frac;   /* fraction of impenetrable pixels */
-    double a_h, a_l;   /* mean A of the core (eroded region) */
-    double bg_h, bg_l; /* background from the surrounding ring */
-    double d_h, d_l;   /* stripped: own A_H, A_L */
-    double zeff;       /* lc_mattable_zeff(d_h, d_l); NaN when unknown */
-    double zeff_raw;   /* lc_mattable_zeff(a_h, a_l) (with the overlap) */
-    double sigma;      /* mean stripped water-equivalent areal density, g/cm^2 */
-    double mass_g;     /* sigma summed over the pixels x pixel area */
-    double cv;         /* std / mean of the stripped A_H over the core */
-    double contrast;   /* d_h over the ring's spread */
-    double density;    /* two-view density estimate, g/cm^3 (0 unknown) */
-    int density_geom;  /* 1: density from the fan geometry (line by line), 0: the rough
-                          fixed-pixel estimate */
-    double sw;         /* fan geometry: sum of stripped sigma x wr over the region */
-    double gw;         /* fan geometry: sum of wr over the region */
-    double chord_mm;   /* path through the object along this view's beam (0 unknown) */
-    double pos[2];     /* (y, z) of the paired object's cross-section centre, mm */
-    size_t run_off;    /* this candidate's per-line runs in lc__atr_cands.runs: for each
-                          line x0 .. x1-1, 3 floats: first and last pixel (-1: none) and
-                          the sum of stripped sigma x wr over the line */
-    int32_t pair;      /* index of the best matching candidate in another view */
-    double score[LC_ATR_CLASSES];
+    double fill;                  /* area / (length x width) */
+    double imp_frac;              /* fraction of impenetrable pixels */
+    double a_h, a_l;              /* mean A of the core (eroded region) */
+    double bg_h, bg_l;            /* background from the surrounding ring */
+    double d_h, d_l;              /* stripped: own A_H, A_L */
+    double zeff;                  /* lc_mattable_zeff(d_h, d_l); NaN when unknown */
+    double zeff_raw;              /* lc_mattable_zeff(a_h, a_l) (with the overlap) */
+    double sigma;                 /* mean stripped water-equivalent areal density, g/cm^2 */
+    double mass_g;                /* sigma summed over the pixels x pixel area */
+    double cv;                    /* std / mean of the stripped A_H over the core */
+    double contrast;              /* d_h over the ring's spread */
+    double density;               /* two-view density estimate, g/cm^3 (0 unknown) */
+    int density_geom;             /* 1: density from the fan geometry (line by line), 0: the rough
+                                     fixed-pixel estimate */
+    double sw;                    /* fan geometry: sum of stripped sigma x wr over the region */
+    double gw;                    /* fan geometry: sum of wr over the region */
+    double chord_mm;              /* path through the object along this view's beam (0 unknown) */
+    double pos[2];                /* (y, z) of the paired object's cross-section centre, mm */
+    size_t run_off;               /* this candidate's per-line runs in lc__atr_cands.runs: for each
+                                     line x0 .. x1-1, 3 floats: first and last pixel (-1: none) and
+                                     the sum of stripped sigma x wr over the line */
+    int32_t pair;                 /* index of the best matching candidate in another view */
+    double rule[LC_ATR_CLASSES];  /* the hand-set rules' scores (rules.c) */
+    double score[LC_ATR_CLASSES]; /* the final scores: the learned model's where the
+                                     class has one, else the rule's */
 } lc__atr_cand;
 
 /* All candidates of an analysis (before thresholds and suppression). */
@@ -84,8 +86,56 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
                              const lc__atr_geom *geom, const lc_atr_options *o, lc__atr_cands *out,
                              lc_error *err);
 
+/* lc_atr_analyze, and when keep is not NULL also every candidate behind the
+ * result (caller frees with lc__atr_cands_free; zeroed on failure), for the
+ * evaluation's feature dump. */
+lc_status lc__atr_analyze_scan(const lc_mattable *t, const lc_scan *scan,
+                               const lc_atr_options *opts, lc_atr_result **out, lc__atr_cands *keep,
+                               lc_error *err);
+
 /* The class scores of one candidate from its features (and its pair's). */
 void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair);
+
+/* The learned scoring models (scripts/train_atr.py). A model is an additive
+ * sum of stumps on the feature vector of lc__atr_features: the score is
+ * 1 / (1 + exp(-(bias + sum of the stumps' values))), and a stump adds lo
+ * when its feature is below `at`, hi otherwise. Being additive, the logit
+ * splits exactly into one contribution per feature, which explains a score. */
+#define LC__ATR_NF 32
+typedef struct lc__atr_stump {
+    uint8_t feature;
+    float at, lo, hi;
+} lc__atr_stump;
+typedef struct lc__atr_model {
+    double bias;
+    size_t n; /* 0: no model, the class keeps its rule */
+    const lc__atr_stump *stumps;
+    double rule_power;  /* without a model: the score is rule^rule_power (the power
+                           that maps the trained operating point to 0.5) */
+    double rule_weight; /* with a model: the logit starts from rule_weight x the
+                           rule's logit (the stumps correct the rule) */
+} lc__atr_model;
+
+/* The embedded models per class (src/atr/atr_model.c, generated). */
+extern const lc__atr_model lc__atr_models[LC_ATR_CLASSES];
+
+/* Names of the LC__ATR_NF features (column names of the feature dump). */
+extern const char *const lc__atr_feature_names[LC__ATR_NF];
+
+/* The feature vector of a candidate (its rule scores must be set) and of its
+ * pair in the other view (NULL: unpaired). Unknown values are -1. */
+void lc__atr_features(const lc__atr_cand *c, const lc__atr_cand *pair, double f[LC__ATR_NF]);
+
+/* Whether a candidate can be of class cls at all (explosive: organic, not
+ * impenetrable; weapon: metal): the learned models only see, and only score,
+ * candidates that pass. */
+int lc__atr_gate(const lc__atr_cand *c, int cls);
+
+/* A model's logit on f and the rule's score; contrib (may be NULL) receives
+ * each feature's share (the rule's term counts as the share of its feature,
+ * rule_expl or rule_weap). */
+double lc__atr_model_logit(const lc__atr_model *m, int cls, const double f[LC__ATR_NF], double rule,
+                           double contrib[LC__ATR_NF]);
 
 /* Most parts of one threat in truth.json (lucent/corpus.h's LC_CORPUS_MAX_PARTS). */
 #define LC_CORPUS_EVAL_PARTS 8

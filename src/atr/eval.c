@@ -421,6 +421,69 @@ static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, .
 
 static const char *const diff_names[LC_ATR_DIFFICULTIES] = {"easy", "medium", "hard"};
 
+static const char features_head[] =
+    "bag,idx,view,x0,y0,x1,y1,level,area_mm2,length_mm,width_mm,fill,imp_frac,a_h,a_l,bg_h,"
+    "bg_l,d_h,d_l,zeff,zeff_raw,sigma,mass_g,cv,contrast,density,density_geom,chord_mm,pos_y,"
+    "pos_z,pair,s_explosive,s_weapon,s_dense,clean,t_idx,t_class,t_kind,t_difficulty,t_mass_g,"
+    "t_iou,gate_e,gate_w";
+
+/* Appends one row per candidate of bag b to the feature dump: the
+ * measurements, the scores, and the threat of the bag this candidate
+ * overlaps most in its view (t_idx -1 when none). */
+static lc_status features_rows(char **buf, size_t *len, size_t *cap, const ebag *b,
+                               const lc__atr_cands *cs)
+{
+    lc_status st = LC_OK;
+    for (size_t i = 0; i < cs->n && st == LC_OK; i++) {
+        const lc__atr_cand *c = &cs->c[i];
+        int best = -1;
+        double bi = 0;
+        for (size_t k = 0; k < b->n_threats; k++) {
+            const lc_atr_truth *t = &b->th[k].t;
+            if (c->view > 1 || !t->has_box[c->view])
+                continue;
+            double v = iou(c->bbox, t->box[c->view]);
+            if (v > bi) {
+                bi = v;
+                best = (int)k;
+            }
+        }
+        const lc_atr_truth *t = best >= 0 ? &b->th[best].t : NULL;
+        st = append(buf, len, cap,
+                    "%s,%zu,%u,%u,%u,%u,%u,%.4g,%.1f,%.1f,%.1f,%.3f,%.3f,%.4f,%.4f,%.4f,%.4f,"
+                    "%.4f,%.4f,%.3f,%.3f,%.4f,%.1f,%.3f,%.3f,%.3f,%d,%.1f,%.1f,%.1f,%d,%.4f,%.4f,"
+                    "%.4f,%d,%d,%s,%s,%s,%.1f,%.3f",
+                    b->name, i, c->view, c->bbox[0], c->bbox[1], c->bbox[2], c->bbox[3], c->level,
+                    c->area_mm2, c->length_mm, c->width_mm, c->fill, c->imp_frac, c->a_h, c->a_l,
+                    c->bg_h, c->bg_l, c->d_h, c->d_l, c->zeff, c->zeff_raw, c->sigma, c->mass_g,
+                    c->cv, c->contrast, c->density, c->density_geom, c->chord_mm, c->pos[0],
+                    c->pos[1], (int)c->pair, c->score[0], c->score[1], c->score[2],
+                    b->n_threats == 0, best, t ? lc_atr_class_name(t->cls) : "", t ? t->kind : "",
+                    t ? diff_names[t->difficulty] : "", t ? t->mass_g : 0.0, bi);
+        double f[LC__ATR_NF];
+        lc__atr_features(c, c->pair >= 0 ? &cs->c[c->pair] : NULL, f);
+        if (st == LC_OK)
+            st = append(buf, len, cap, ",%d,%d", lc__atr_gate(c, LC_ATR_EXPLOSIVE),
+                        lc__atr_gate(c, LC_ATR_WEAPON));
+        for (int k = 0; k < LC__ATR_NF && st == LC_OK; k++)
+            st = append(buf, len, cap, ",%.5g", f[k]);
+        if (st == LC_OK)
+            st = append(buf, len, cap, "\n");
+    }
+    return st;
+}
+
+/* The feature dump's header line. */
+static lc_status features_header(char **buf, size_t *len, size_t *cap)
+{
+    lc_status st = append(buf, len, cap, "%s", features_head);
+    for (int k = 0; k < LC__ATR_NF && st == LC_OK; k++)
+        st = append(buf, len, cap, ",f_%s", lc__atr_feature_names[k]);
+    if (st == LC_OK)
+        st = append(buf, len, cap, "\n");
+    return st;
+}
+
 lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_eval_options *opts,
                           lc_atr_metrics *m_out, char **summary, lc_error *err)
 {
@@ -456,6 +519,12 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     char *sum = NULL;
     size_t slen = 0, scap = 0;
     double t_analysis = 0;
+    char *feat = NULL;
+    size_t flen = 0, fcap = 0;
+    if (o.features && features_header(&feat, &flen, &fcap) != LC_OK) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+        goto done;
+    }
     if (!eb || !fa || !det) {
         st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
         goto done;
@@ -507,8 +576,15 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         }
         if (st == LC_OK)
             st = read_boxes(labels, b, err);
-        if (st == LC_OK)
+        if (st == LC_OK && o.features) {
+            lc__atr_cands cs;
+            st = lc__atr_analyze_scan(t, scan, &all, &b->res, &cs, err);
+            if (st == LC_OK && features_rows(&feat, &flen, &fcap, b, &cs) != LC_OK)
+                st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+            lc__atr_cands_free(&cs);
+        } else if (st == LC_OK) {
             st = lc_atr_analyze(t, scan, &all, &b->res, err);
+        }
         lc_scan_free(scan);
         if (st != LC_OK) {
             lc_error_prefix(err, "%s: ", b->name);
@@ -524,6 +600,8 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
             o.progress(o.progress_user, (double)(i + 1) / (double)n);
     }
     if (st != LC_OK)
+        goto done;
+    if (o.features && (st = lc__write_file_atomic(o.features, feat, flen, err)) != LC_OK)
         goto done;
 
     /* outputs */
@@ -691,6 +769,7 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         sum = NULL;
     }
 done:
+    free(feat);
     free(sum);
     for (size_t i = 0; bags && i < n; i++)
         lc_atr_result_free(bags[i].res);

@@ -65,11 +65,13 @@ static double dense_score(const lc_atr_options *o, const lc__atr_cand *c)
     return step(a, o->dense_area_mm2, 0.2 * o->dense_area_mm2);
 }
 
-void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair)
+/* The hand-set rules (first and second pass), kept as features of the
+ * learned models and as the score of a class without a model. */
+static void rule_scores(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair)
 {
-    c->score[LC_ATR_EXPLOSIVE] = explosive_score(o, c);
-    c->score[LC_ATR_WEAPON] = weapon_score(c);
-    c->score[LC_ATR_DENSE] = dense_score(o, c);
+    c->rule[LC_ATR_EXPLOSIVE] = explosive_score(o, c);
+    c->rule[LC_ATR_WEAPON] = weapon_score(c);
+    c->rule[LC_ATR_DENSE] = dense_score(o, c);
     if (pair) {
         /* seen in the other view as well: an explosive must look organic and
          * massive there too, and be dense (explosives 1.5..1.9 g/cm3; water,
@@ -81,12 +83,138 @@ void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand 
             rho = step(c->density, 1.3, 0.2) * (1.0 - step(c->density, 2.5, 0.15));
         else /* the rough estimate reads low (docs/atr.md) */
             rho = c->density > 0 ? step(c->density, 0.88, 0.095) : 0.3;
-        c->score[LC_ATR_EXPLOSIVE] =
-            sqrt(c->score[LC_ATR_EXPLOSIVE] * (0.3 + 0.7 * pe)) * (0.2 + 0.8 * rho);
+        c->rule[LC_ATR_EXPLOSIVE] =
+            sqrt(c->rule[LC_ATR_EXPLOSIVE] * (0.3 + 0.7 * pe)) * (0.2 + 0.8 * rho);
         /* the power maps the tuning corpus's 8 % (explosive) false-alarm point to 0.5 */
         if (c->density_geom)
-            c->score[LC_ATR_EXPLOSIVE] = pow(c->score[LC_ATR_EXPLOSIVE], 0.6);
+            c->rule[LC_ATR_EXPLOSIVE] = pow(c->rule[LC_ATR_EXPLOSIVE], 0.6);
     } else {
-        c->score[LC_ATR_EXPLOSIVE] *= 0.35;
+        c->rule[LC_ATR_EXPLOSIVE] *= 0.35;
+    }
+}
+
+/* the rule scores' places in the feature vector */
+#define F_RULE_EXPL 17
+#define F_RULE_WEAP 18
+
+const char *const lc__atr_feature_names[LC__ATR_NF] = {
+    "zeff",     "zeff_raw",   "sigma",      "log_mass",   "cv",        "contrast", "density",
+    "imp_frac", "log_area",   "length",     "width",      "elong",     "fill",     "bg_h",
+    "d_h",      "ratio",      "level",      "rule_expl",  "rule_weap", "paired",   "p_zeff",
+    "p_sigma",  "p_cv",       "p_contrast", "p_imp_frac", "p_fill",    "p_elong",  "p_width",
+    "p_bg_h",   "mass_ratio", "dzeff",      "p_ratio"};
+
+static double finite_or(double v, double dflt)
+{
+    return isfinite(v) ? v : dflt;
+}
+
+/* Stripped high/low ratio: the object's own A_L / A_H (beam hardening aside,
+ * the material without its overlap), -1 when too faint to tell. */
+static double stripped_ratio(const lc__atr_cand *c)
+{
+    return c->d_h > 0.02 ? fmin(c->d_l / c->d_h, 5.0) : -1;
+}
+
+void lc__atr_features(const lc__atr_cand *c, const lc__atr_cand *p, double f[LC__ATR_NF])
+{
+    f[0] = finite_or(c->zeff, -1);
+    f[1] = finite_or(c->zeff_raw, -1);
+    f[2] = c->sigma;
+    f[3] = c->mass_g > 0 ? log10(c->mass_g) : -1;
+    f[4] = fmin(c->cv, 10);
+    f[5] = fmin(c->contrast, 100);
+    f[6] = c->density > 0 ? fmin(c->density, 20) : -1;
+    f[7] = c->imp_frac;
+    f[8] = c->area_mm2 > 0 ? log10(c->area_mm2) : -1;
+    f[9] = c->length_mm;
+    f[10] = c->width_mm;
+    f[11] = c->width_mm > 0 ? c->length_mm / c->width_mm : -1;
+    f[12] = c->fill;
+    f[13] = c->bg_h;
+    f[14] = c->d_h;
+    f[15] = stripped_ratio(c);
+    f[16] = c->level;
+    f[F_RULE_EXPL] = c->rule[LC_ATR_EXPLOSIVE];
+    f[F_RULE_WEAP] = c->rule[LC_ATR_WEAPON];
+    f[19] = p != NULL;
+    f[20] = p ? finite_or(p->zeff, -1) : -1;
+    f[21] = p ? p->sigma : -1;
+    f[22] = p ? fmin(p->cv, 10) : -1;
+    f[23] = p ? fmin(p->contrast, 100) : -1;
+    f[24] = p ? p->imp_frac : -1;
+    f[25] = p ? p->fill : -1;
+    f[26] = p && p->width_mm > 0 ? p->length_mm / p->width_mm : -1;
+    f[27] = p ? p->width_mm : -1;
+    f[28] = p ? p->bg_h : -1;
+    f[29] = p && c->mass_g > 0 && p->mass_g > 0
+                ? fmin(c->mass_g, p->mass_g) / fmax(c->mass_g, p->mass_g)
+                : -1;
+    f[30] = p && isfinite(c->zeff) && isfinite(p->zeff) ? fabs(c->zeff - p->zeff) : -1;
+    f[31] = p ? stripped_ratio(p) : -1;
+}
+
+double lc__atr_model_logit(const lc__atr_model *m, int cls, const double f[LC__ATR_NF], double rule,
+                           double contrib[LC__ATR_NF])
+{
+    if (contrib)
+        for (int k = 0; k < LC__ATR_NF; k++)
+            contrib[k] = 0;
+    double z = m->bias;
+    if (m->rule_weight != 0) {
+        double r = fmin(fmax(rule, 1e-4), 1 - 1e-4);
+        double v = m->rule_weight * log(r / (1 - r));
+        z += v;
+        if (contrib)
+            contrib[cls == LC_ATR_WEAPON ? F_RULE_WEAP : F_RULE_EXPL] += v;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        const lc__atr_stump *s = &m->stumps[i];
+        if (s->feature >= LC__ATR_NF)
+            continue;
+        double v = f[s->feature] < (double)s->at ? s->lo : s->hi;
+        z += v;
+        if (contrib)
+            contrib[s->feature] += v;
+    }
+    return z;
+}
+
+int lc__atr_gate(const lc__atr_cand *c, int cls)
+{
+    switch (cls) {
+    case LC_ATR_EXPLOSIVE:
+        return isfinite(c->zeff) && c->imp_frac <= 0.2;
+    case LC_ATR_WEAPON:
+        return c->imp_frac > 0.3 || (isfinite(c->zeff) && c->zeff > 12.0);
+    default:
+        return 1;
+    }
+}
+
+void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair)
+{
+    rule_scores(o, c, pair);
+    double f[LC__ATR_NF];
+    int have_f = 0;
+    for (int k = 0; k < LC_ATR_CLASSES; k++) {
+        const lc__atr_model *m = &lc__atr_models[k];
+        c->score[k] = c->rule[k];
+        if (m->n == 0) {
+            if (m->rule_power > 0 && m->rule_power != 1.0 && c->score[k] > 0)
+                c->score[k] = pow(c->score[k], m->rule_power);
+            continue;
+        }
+        /* the models are trained on candidates a class's gate lets through
+         * (scripts/train_atr.py): not metal for explosives, metal for weapons */
+        if (!lc__atr_gate(c, k)) {
+            c->score[k] = 0;
+            continue;
+        }
+        if (!have_f) {
+            lc__atr_features(c, pair, f);
+            have_f = 1;
+        }
+        c->score[k] = 1.0 / (1.0 + exp(-lc__atr_model_logit(m, k, f, c->rule[k], NULL)));
     }
 }

@@ -218,6 +218,12 @@ static void test_blade_and_dense(void **state)
     lc_atr_result *res = analyze(scan, 0.5);
     const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
     assert_non_null(w);
+    /* the weapon score is the learned model's: it says why */
+    if (lc__atr_models[LC_ATR_WEAPON].n > 0) {
+        assert_true(w->n_why >= 1 && w->n_why <= LC_ATR_WHY);
+        assert_non_null(w->why[0].feature);
+        assert_true(w->why[0].logit > 0);
+    }
     assert_true(w->bbox[0] <= 22 && w->bbox[2] >= 143 && w->bbox[1] <= 32 && w->bbox[3] >= 66);
     const lc_atr_alarm *d = best(res, LC_ATR_DENSE, 0);
     assert_non_null(d);
@@ -236,6 +242,31 @@ static void test_blade_and_dense(void **state)
     assert_false(res->alarm);
     lc_atr_result_free(res);
     lc_scan_free(scan);
+}
+
+/* The learned model's arithmetic on a hand-made model: bias, the rule's
+ * logit term and the stumps, and the per-feature shares. */
+static void test_model_logit(void **state)
+{
+    (void)state;
+    static const lc__atr_stump st[3] = {
+        {0, 7.0f, -1.0f, 2.0f}, {2, 1.0f, 0.25f, -0.5f}, {0, 5.0f, 0.125f, 0.0f}};
+    const lc__atr_model m = {0.5, 3, st, 1.0, 0.5};
+    double f[LC__ATR_NF] = {0}, contrib[LC__ATR_NF];
+    f[0] = 6.9;
+    f[2] = 1.5;
+    /* 0.5 + 0.5 ln(0.8 / 0.2) - 1 - 0.5 + 0 */
+    double z = lc__atr_model_logit(&m, LC_ATR_WEAPON, f, 0.8, contrib);
+    assert_true(fabs(z - (0.5 + 0.5 * log(4.0) - 1.5)) < 1e-12);
+    assert_true(fabs(contrib[0] + 1.0) < 1e-12);
+    assert_true(fabs(contrib[2] + 0.5) < 1e-12);
+    assert_true(fabs(contrib[18] - 0.5 * log(4.0)) < 1e-12); /* rule_weap */
+    assert_string_equal(lc__atr_feature_names[18], "rule_weap");
+    f[0] = 4.0; /* below both splits of feature 0 */
+    z = lc__atr_model_logit(&m, LC_ATR_EXPLOSIVE, f, 0.5, contrib);
+    assert_true(fabs(z - (0.5 + 0.0 - 1.0 + 0.125 - 0.5)) < 1e-12);
+    assert_true(fabs(contrib[0] + 0.875) < 1e-12);
+    assert_true(fabs(contrib[17]) < 1e-12); /* the rule at 0.5 adds nothing */
 }
 
 static void test_empty_scan_is_clear(void **state)
@@ -266,8 +297,19 @@ static void test_report_json(void **state)
 {
     (void)state;
     lc_atr_alarm al[2] = {
-        {LC_ATR_EXPLOSIVE, 1, {10, 20, 30, 40}, 0.75, 7.25, 512.5, 100, 5, 1.7, -1},
-        {LC_ATR_DENSE, 0, {1, 2, 3, 4}, 0.5, NAN, 0, 10, 0, 0, -1},
+        {LC_ATR_EXPLOSIVE,
+         1,
+         {10, 20, 30, 40},
+         0.75,
+         7.25,
+         512.5,
+         100,
+         5,
+         1.7,
+         -1,
+         1,
+         {{"density", 1.625, 0.5}, {NULL, 0, 0}, {NULL, 0, 0}}},
+        {LC_ATR_DENSE, 0, {1, 2, 3, 4}, 0.5, NAN, 0, 10, 0, 0, -1, 0, {{NULL, 0, 0}}},
     };
     lc_atr_result r = {1, 2, al, 0.1};
     char *text = NULL;
@@ -285,7 +327,16 @@ static void test_report_json(void **state)
     assert_true(fabs(json_number_value(json_object_get(a, "score")) - 0.75) < 1e-9);
     assert_true(fabs(json_number_value(json_object_get(a, "zeff")) - 7.25) < 1e-9);
     assert_true(fabs(json_number_value(json_object_get(a, "mass_g")) - 512.5) < 1e-9);
+    json_t *why = json_object_get(a, "why");
+    assert_int_equal(json_array_size(why), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(why, 0), "feature")),
+                        "density");
+    assert_true(fabs(json_number_value(json_object_get(json_array_get(why, 0), "value")) - 1.625) <
+                1e-9);
+    assert_true(fabs(json_number_value(json_object_get(json_array_get(why, 0), "logit")) - 0.5) <
+                1e-9);
     json_t *d = json_array_get(json_object_get(j, "alarms"), 1);
+    assert_null(json_object_get(d, "why"));
     assert_true(json_is_null(json_object_get(d, "zeff")));
     assert_string_equal(json_string_value(json_object_get(d, "class")), "dense");
     json_decref(j);
@@ -619,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_explosive_block),
         cmocka_unit_test(test_water_block_not_explosive),
         cmocka_unit_test(test_blade_and_dense),
+        cmocka_unit_test(test_model_logit),
         cmocka_unit_test(test_empty_scan_is_clear),
         cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_detection_criterion),

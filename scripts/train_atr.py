@@ -1,0 +1,377 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""train_atr.py: trains lucent's learned ATR scoring models (docs/atr.md).
+
+Reads candidate feature dumps written by `lucent eval CORPUS --features FILE`
+(training corpora only), fits per class (explosive, weapon) an additive model
+of boosted stumps on the features lc__atr_features computes (logistic loss,
+L2-regularised leaf values, shrinkage), chooses the per-class operating
+points on the training bags so that at most --fa of the clean bags alarm
+(all classes together, dense keeping its rule), folds them into the bias so
+that score 0.5 is the operating point, and writes src/atr/atr_model.c.
+Reproducible: no randomness; the same dumps give the same file.
+
+usage: /usr/bin/python3 scripts/train_atr.py -o src/atr/atr_model.c TRAIN.csv...
+       [--check VALID.csv...]   (report bag-level figures on other dumps too)
+Needs numpy (/usr/bin/python3 on Debian 12 has it).
+"""
+import argparse
+import csv
+import math
+import sys
+
+import numpy as np
+
+CLASSES = ['explosive', 'weapon', 'dense']
+
+
+def load(path):
+    with open(path) as fh:
+        rd = csv.reader(fh)
+        head = next(rd)
+        rows = list(rd)
+    col = {h: i for i, h in enumerate(head)}
+    fcols = [h for h in head if h.startswith('f_')]
+    X = np.array([[float(r[col[h]]) for h in fcols] for r in rows], dtype=np.float64)
+    X[~np.isfinite(X)] = -1
+    meta = {
+        'bag': np.array([path + ':' + r[col['bag']] for r in rows]),
+        'clean': np.array([int(r[col['clean']]) for r in rows]),
+        't_idx': np.array([int(r[col['t_idx']]) for r in rows]),
+        't_class': np.array([r[col['t_class']] for r in rows]),
+        't_kind': np.array([r[col['t_kind']] for r in rows]),
+        't_diff': np.array([r[col['t_difficulty']] for r in rows]),
+        't_mass': np.array([float(r[col['t_mass_g']]) for r in rows]),
+        't_iou': np.array([float(r[col['t_iou']]) for r in rows]),
+        'gate': {'explosive': np.array([int(r[col['gate_e']]) for r in rows]),
+                 'weapon': np.array([int(r[col['gate_w']]) for r in rows])},
+        # the hand-set rules' scores (the features rule_expl, rule_weap; dense
+        # has no model, its score is its rule)
+        'rule': {c: np.array([float(r[col[k]]) for r in rows])
+                 for c, k in (('explosive', 'f_rule_expl'), ('weapon', 'f_rule_weap'),
+                              ('dense', 's_dense'))},
+    }
+    return X, [h[2:] for h in fcols], meta
+
+
+def concat(parts):
+    X = np.vstack([p[0] for p in parts])
+    names = parts[0][1]
+    meta = {}
+    for k in parts[0][2]:
+        if isinstance(parts[0][2][k], dict):
+            meta[k] = {c: np.concatenate([p[2][k][c] for p in parts]) for c in parts[0][2][k]}
+        else:
+            meta[k] = np.concatenate([p[2][k] for p in parts])
+    return X, names, meta
+
+
+def bins_of(X, nb=32):
+    """Candidate split points per feature: halfway between a quantile of the
+    training values and the next larger value (so that the library's exact
+    features and the dump's rounded ones fall on the same side)."""
+    edges = []
+    for j in range(X.shape[1]):
+        u = np.unique(X[:, j])
+        q = np.unique(np.quantile(X[:, j], np.linspace(0, 1, nb + 1)[1:-1]))
+        k = np.searchsorted(u, q, side='right')
+        ok = k < len(u)
+        edges.append(np.unique((q[ok] + u[k[ok]]) / 2))
+    return edges
+
+
+def rule_logit(r):
+    r = np.clip(r, 1e-4, 1 - 1e-4)
+    return np.log(r / (1 - r))
+
+
+def boost(X, y, w, edges, rounds, lr, lam, base=None):
+    """Additive stumps, Newton steps on the logistic loss. With base (the
+    rule's logit per row), the model starts from bias + k x base, (bias, k)
+    fitted first by logistic regression, so that the stumps only correct the
+    rule where the training data consistently say so."""
+    n, d = X.shape
+    B = np.zeros((n, d), dtype=np.int32)
+    for j in range(d):
+        B[:, j] = np.searchsorted(edges[j], X[:, j], side='right')
+    p0 = np.clip(np.sum(w * y) / np.sum(w), 1e-4, 1 - 1e-4)
+    bias = math.log(p0 / (1 - p0))
+    k = 0.0
+    if base is not None:
+        for _ in range(25):  # Newton on (bias, k)
+            F = bias + k * base
+            p = 1 / (1 + np.exp(-F))
+            g = w * (y - p)
+            h = w * p * (1 - p)
+            J = np.array([[h.sum(), (h * base).sum()], [(h * base).sum(), (h * base * base).sum()]])
+            step = np.linalg.solve(J + 1e-6 * np.eye(2), np.array([g.sum(), (g * base).sum()]))
+            bias += step[0]
+            k += step[1]
+    F = bias + k * (base if base is not None else 0)
+    F = np.broadcast_to(F, (n,)).astype(np.float64).copy()
+    stumps = []
+    for _ in range(rounds):
+        p = 1 / (1 + np.exp(-F))
+        g = w * (y - p)
+        h = w * p * (1 - p)
+        G, H = g.sum(), h.sum()
+        best = None
+        for j in range(d):
+            nb = len(edges[j]) + 1
+            if nb < 2:
+                continue
+            gl = np.cumsum(np.bincount(B[:, j], weights=g, minlength=nb))[:-1]
+            hl = np.cumsum(np.bincount(B[:, j], weights=h, minlength=nb))[:-1]
+            gr, hr = G - gl, H - hl
+            gain = gl * gl / (hl + lam) + gr * gr / (hr + lam)
+            k = int(np.argmax(gain))
+            if best is None or gain[k] > best[0]:
+                best = (gain[k], j, k, gl[k] / (hl[k] + lam), gr[k] / (hr[k] + lam))
+        _, j, k, vl, vr = best
+        at = float(edges[j][k])
+        vl, vr = lr * vl, lr * vr
+        stumps.append((j, at, vl, vr))
+        F += np.where(X[:, j] < at, vl, vr)
+    return bias, stumps, k
+
+
+def logit(X, bias, stumps, k=0.0, base=None):
+    F = np.full(X.shape[0], bias) + (k * base if base is not None else 0)
+    for j, at, lo, hi in stumps:
+        F += np.where(X[:, j] < np.float32(at), lo, hi)
+    return F
+
+
+class Bags:
+    """Per bag and class, the best score (clean bags), and per threat the best
+    score of a candidate of its class overlapping it with IoU >= 0.1: the
+    figures `lucent eval` counts (without its suppression of overlapping
+    alarms, which changes them little)."""
+
+    def __init__(self, meta, threats):
+        names, self.bag = np.unique(meta['bag'], return_inverse=True)
+        self.nb = len(names)
+        self.clean = np.zeros(self.nb, bool)
+        self.clean[self.bag[meta['clean'] == 1]] = True
+        self.keys = sorted(threats)
+        kix = {k: i for i, k in enumerate(self.keys)}
+        self.tinfo = [threats[k] for k in self.keys]
+        self.row_t = np.array([kix.get((b, t), -1) if t >= 0 and iou >= 0.1 else -1
+                               for b, t, iou in zip(meta['bag'], meta['t_idx'], meta['t_iou'])])
+        self.meta = meta
+
+    def best(self, scores):
+        self.bag_max = {}
+        for c in CLASSES:
+            m = np.zeros(self.nb)
+            np.maximum.at(m, self.bag, scores[c])
+            self.bag_max[c] = m
+        self.t_best = np.zeros(len(self.keys))
+        ok = self.row_t >= 0
+        cls = np.array([self.tinfo[i][0] if i >= 0 else '' for i in self.row_t])
+        for c in CLASSES:
+            sel = ok & (cls == c)
+            np.maximum.at(self.t_best, self.row_t[sel], scores[c][sel])
+        return self
+
+    def summarise(self, thr):
+        al = np.zeros(self.nb, bool)
+        for c in CLASSES:
+            al |= self.bag_max[c] >= thr[c]
+        fa = al[self.clean].mean() if self.clean.any() else 0
+        tally = {}
+        for i, (c, kind, diff, mass) in enumerate(self.tinfo):
+            hit = self.t_best[i] >= thr[c]
+            for k in (c, c + ':' + kind, c + ':' + diff) + \
+                    ((('explosive>=300', 'explosive>=300:' + kind) if c == 'explosive' and mass >= 300 else ())):
+                n, h = tally.get(k, (0, 0))
+                tally[k] = (n + 1, h + hit)
+        return {'fa': fa, 'tally': tally}
+
+
+def threats_of(paths):
+    import json
+    import os
+    th = {}
+    for p in paths:
+        corp = os.path.dirname(os.path.abspath(p))
+        tr = os.path.join(corp, 'truth.json')
+        if not os.path.exists(tr):
+            continue
+        for b in json.load(open(tr))['bags']:
+            for i, t in enumerate(b['threats']):
+                th[(p + ':' + b['name'], i)] = (t['class'], t['kind'], t['difficulty'], t['mass_g'])
+    return th
+
+
+def class_scores(X, meta, models):
+    s = {}
+    for c in CLASSES:
+        if c in models:
+            bias, stumps, k = models[c]
+            z = logit(X, bias, stumps, k, rule_logit(meta['rule'][c]))
+            s[c] = np.where(meta['gate'][c] == 1, 1 / (1 + np.exp(-z)), 0.0)
+        else:
+            s[c] = meta['rule'][c]
+    return s
+
+
+def report(tag, meta, scores, thr, threats, out=sys.stdout):
+    r = Bags(meta, threats).best(scores).summarise(thr)
+    t = r['tally']
+
+    def f(k):
+        n, h = t.get(k, (0, 0))
+        return f'{h}/{n} ({100 * h / n:.1f} %)' if n else '-'
+    print(f'{tag}: false alarms {100 * r["fa"]:.1f} %  explosives>=300 {f("explosive>=300")}  '
+          f'weapons {f("weapon")}  dense {f("dense")}', file=out)
+    print('   ' + '  '.join(f'{k} {f(k)}' for k in sorted(t) if ':' in k), file=out)
+    return r
+
+
+def fit(X, meta, c, a):
+    """The model of class c; returns (bias, stumps), the training mask and the positives."""
+    m = meta['gate'][c] == 1
+    pos = (meta['t_class'] == c) & (meta['t_iou'] >= a.pos_iou)
+    # candidates overlapping a threat of the class only partly (a merged
+    # region, a part of it) are neither: left out of the training
+    m &= pos | (meta['t_class'] != c) | (meta['t_iou'] < 0.05)
+    y = pos[m].astype(float)
+    # every negative weighs 1; the positives together weigh pos_weight x the
+    # negatives, every threat the same, however many of its candidates
+    # (levels of the component tree) overlap it
+    w = np.ones(int(m.sum()))
+    npos = y.sum()
+    tk = np.char.add(meta['bag'][m][y == 1], np.char.mod('%d', meta['t_idx'][m][y == 1]))
+    _, inv, cnt = np.unique(tk, return_inverse=True, return_counts=True)
+    w[y == 1] = (len(y) - npos) / max(len(cnt), 1) * a.pos_weight / cnt[inv]
+    Xm = X[m].copy()
+    # features that describe the bag rather than the object (how much lies
+    # over it) are left out: a lone object in an empty tunnel must not look
+    # unlike every training object
+    names = a.names if hasattr(a, 'names') else []
+    for j, nm in enumerate(names):
+        if nm in a.exclude.split(','):
+            Xm[:, j] = 0
+    edges = bins_of(Xm)
+    base = rule_logit(meta['rule'][c][m]) if a.from_rule else None
+    model = boost(Xm, y, w, edges, a.rounds, a.lr, a.lam, base)
+    # hard negatives: a bag alarms on its best candidate, so the negatives
+    # that matter are each bag's top few; weight them up and fit again
+    for _ in range(getattr(a, 'hard_rounds', 0)):
+        z = logit(Xm, model[0], model[1], model[2], base)
+        bag = meta['bag'][m]
+        order = np.lexsort((-z, bag))
+        rank = np.zeros(len(z), int)
+        first = np.r_[True, bag[order][1:] != bag[order][:-1]]
+        idx = np.arange(len(z))
+        start = np.maximum.accumulate(np.where(first, idx, 0))
+        rank[order] = idx - start
+        hard = (y == 0) & (rank < a.hard_top)
+        w2 = w.copy()
+        w2[hard] *= a.hard_weight
+        model = boost(Xm, y, w2, edges, a.rounds, a.lr, a.lam, base)
+    return model, m, npos
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('train', nargs='+')
+    ap.add_argument('-o', required=True)
+    ap.add_argument('--check', nargs='*', default=[])
+    ap.add_argument('--rounds', type=int, default=300)
+    ap.add_argument('--lr', type=float, default=0.1)
+    ap.add_argument('--lam', type=float, default=20.0)
+    ap.add_argument('--pos-iou', type=float, default=0.5)
+    ap.add_argument('--fa', type=float, default=0.12)
+    ap.add_argument('--pos-weight', type=float, default=0.5)
+    ap.add_argument('--exclude', default='bg_h,p_bg_h,level')
+    ap.add_argument('--from-rule', type=int, default=1)
+    ap.add_argument('--hard-rounds', type=int, default=0)
+    ap.add_argument('--hard-top', type=int, default=3)
+    ap.add_argument('--hard-weight', type=float, default=10.0)
+    ap.add_argument('--classes', default='weapon')
+    a = ap.parse_args()
+    X, names, meta = concat([load(p) for p in a.train])
+    a.names = names
+    threats = threats_of(a.train)
+    models = {}
+    for c in [c for c in a.classes.split(',') if c]:
+        models[c], m, npos = fit(X, meta, c, a)
+        print(f'{c}: {int(m.sum())} candidates, {int(npos)} positive', file=sys.stderr)
+    scores = class_scores(X, meta, models)
+    # operating point: per-class thresholds maximising the detection of
+    # explosives >= 300 g plus that of weapons with at most --fa of the clean
+    # bags alarmed (dense keeps its rule at 0.5); tried at the scores where a
+    # clean bag's best candidate sits
+    bags = Bags(meta, threats).best(scores)
+
+    def grid(c):
+        v = np.unique(bags.bag_max[c][bags.clean])
+        v = v[(v > 0.01) & (v < 0.999)]
+        q = np.unique(np.quantile(v, np.linspace(0.5, 1, 60))) if len(v) else np.array([0.5])
+        return np.concatenate([q + 1e-6, [0.999]])
+    best = None
+    for te in grid('explosive'):
+        for tw in grid('weapon'):
+            thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
+            r = bags.summarise(thr)
+            if r['fa'] > a.fa:
+                continue
+            t = r['tally']
+            ne, he = t.get('explosive>=300', (1, 0))
+            nw, hw = t.get('weapon', (1, 0))
+            val = he / ne + hw / nw
+            if best is None or val > best[0]:
+                best = (val, te, tw)
+    _, te, tw = best
+    thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
+    report('train', meta, scores, thr, threats, sys.stderr)
+    # fold the thresholds in: a model's bias moves by the threshold's logit,
+    # a rule's score is raised to the power that maps the threshold to 0.5
+    power = {c: 1.0 for c in CLASSES}
+    for c, t in (('explosive', te), ('weapon', tw)):
+        if c in models:
+            b, s, k = models[c]
+            models[c] = (b - math.log(t / (1 - t)), s, k)
+        else:
+            power[c] = math.log(0.5) / math.log(t)
+    print('thresholds: explosive %.4f weapon %.4f; rule powers %s' % (te, tw, power), file=sys.stderr)
+    for p in a.check:
+        Xc, _, mc = load(p)
+        sc = class_scores(Xc, mc, models)
+        for c in CLASSES:
+            if c not in models:
+                sc[c] = sc[c] ** power[c]
+        report(p, mc, sc, {'explosive': 0.5, 'weapon': 0.5, 'dense': 0.5}, threats_of([p]),
+               sys.stderr)
+    with open(a.o, 'w') as fh:
+        fh.write('/* SPDX-License-Identifier: Apache-2.0 */\n/*\n'
+                 ' * atr_model.c: the learned scoring models, generated by\n'
+                 ' * scripts/train_atr.py from ' + ' '.join('/'.join(p.split('/')[-2:]) for p in a.train) +
+                 f'\n * (rounds {a.rounds}, shrinkage {a.lr}, L2 {a.lam}, positives at IoU >= {a.pos_iou},\n'
+                 f' * operating point: at most {100 * a.fa:.0f} % of the training clean bags alarm).\n'
+                 ' * Classes without a model keep their rule, raised to the power that maps\n'
+                 ' * the operating point to 0.5. Do not edit: rerun the script (docs/atr.md).\n */\n'
+                 '#include "atr/atr_int.h"\n\n')
+        for c in CLASSES:
+            if c not in models:
+                continue
+            b, s, k = models[c]
+            fh.write(f'static const lc__atr_stump {c}_stumps[{len(s)}] = {{\n')
+            for j, at, lo, hi in s:
+                fh.write(f'    {{{j}, {np.float32(at)!r}f, {lo:.6f}f, {hi:.6f}f}}, /* {names[j]} */\n'
+                         .replace('np.float32(', '').replace(')f', 'f'))
+            fh.write('};\n\n')
+        fh.write('const lc__atr_model lc__atr_models[LC_ATR_CLASSES] = {\n')
+        for c in CLASSES:
+            if c in models:
+                fh.write(f'    {{{models[c][0]:.6f}, {len(models[c][1])}, {c}_stumps, 1.0, '
+                         f'{models[c][2]:.6f}}},\n')
+            else:
+                fh.write(f'    {{0, 0, NULL, {power[c]:.6f}, 0}},\n')
+        fh.write('};\n')
+
+
+if __name__ == '__main__':
+    main()
