@@ -654,6 +654,7 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     }
     /* region statistics */
     double sum_h = 0, sum_l = 0, sum_h2 = 0, n_in = 0, n_imp = 0, mass_sig = 0, sw = 0, gw = 0;
+    double rim_h = 0, rim_l = 0, n_rim = 0;
     double mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0, n_all = 0;
     double sig_bg = sigma_of(inv, bgh);
     for (uint32_t y = 0; y < lh; y++)
@@ -673,8 +674,12 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
                 sw += (s > 0 ? s : 0) * v->wr[by0 + y];
                 gw += v->wr[by0 + y];
             }
-            if (use_core && !core[li])
+            if (use_core && !core[li]) {
+                rim_h += v->hs[gi];
+                rim_l += v->ls[gi];
+                n_rim++;
                 continue;
+            }
             sum_h += v->hs[gi];
             sum_l += v->ls[gi];
             sum_h2 += (double)v->hs[gi] * v->hs[gi];
@@ -705,6 +710,9 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     c->d_l = c->a_l - bgl;
     c->zeff = stripped_zeff(t, inv, c->a_h, c->a_l, bgh, bgl);
     c->zeff_raw = lc_mattable_zeff(t, c->a_h, c->a_l);
+    /* the rim's own Zeff: a container's walls seen edge-on (a glass jar
+     * around honey) read higher than its contents; a solid charge does not */
+    c->zeff_rim = n_rim >= 8 ? stripped_zeff(t, inv, rim_h / n_rim, rim_l / n_rim, bgh, bgl) : NAN;
     double var = sum_h2 / n_in - c->a_h * c->a_h;
     c->cv = c->d_h > 0.01 ? sqrt(fmax(var, 0)) / c->d_h : 10;
     c->contrast = c->d_h / spread;

@@ -29,6 +29,8 @@ typedef struct lc__atr_cand {
     double d_h, d_l;              /* stripped: own A_H, A_L */
     double zeff;                  /* lc_mattable_zeff(d_h, d_l); NaN when unknown */
     double zeff_raw;              /* lc_mattable_zeff(a_h, a_l) (with the overlap) */
+    double zeff_rim;              /* stripped Zeff of the region's rim (outside the core); NaN when
+                                     unknown */
     double sigma;                 /* mean stripped water-equivalent areal density, g/cm^2 */
     double mass_g;                /* sigma summed over the pixels x pixel area */
     double cv;                    /* std / mean of the stripped A_H over the core */
@@ -101,7 +103,7 @@ void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand 
  * 1 / (1 + exp(-(bias + sum of the stumps' values))), and a stump adds lo
  * when its feature is below `at`, hi otherwise. Being additive, the logit
  * splits exactly into one contribution per feature, which explains a score. */
-#define LC__ATR_NF 32
+#define LC__ATR_NF 34
 typedef struct lc__atr_stump {
     uint8_t feature;
     float at, lo, hi;

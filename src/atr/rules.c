@@ -65,6 +65,12 @@ static double dense_score(const lc_atr_options *o, const lc__atr_cand *c)
     return step(a, o->dense_area_mm2, 0.2 * o->dense_area_mm2);
 }
 
+/* How much higher the rim's Zeff reads than the core's (-9 unknown). */
+static double rim_dz(const lc__atr_cand *c)
+{
+    return isfinite(c->zeff_rim) && isfinite(c->zeff) ? c->zeff_rim - c->zeff : -9;
+}
+
 /* The hand-set rules (first and second pass), kept as features of the
  * learned models and as the score of a class without a model. */
 static void rule_scores(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand *pair)
@@ -102,7 +108,7 @@ const char *const lc__atr_feature_names[LC__ATR_NF] = {
     "imp_frac", "log_area",   "length",     "width",      "elong",     "fill",     "bg_h",
     "d_h",      "ratio",      "level",      "rule_expl",  "rule_weap", "paired",   "p_zeff",
     "p_sigma",  "p_cv",       "p_contrast", "p_imp_frac", "p_fill",    "p_elong",  "p_width",
-    "p_bg_h",   "mass_ratio", "dzeff",      "p_ratio"};
+    "p_bg_h",   "mass_ratio", "dzeff",      "p_ratio",    "rim_dz",    "p_rim_dz"};
 
 static double finite_or(double v, double dflt)
 {
@@ -152,6 +158,8 @@ void lc__atr_features(const lc__atr_cand *c, const lc__atr_cand *p, double f[LC_
                 : -1;
     f[30] = p && isfinite(c->zeff) && isfinite(p->zeff) ? fabs(c->zeff - p->zeff) : -1;
     f[31] = p ? stripped_ratio(p) : -1;
+    f[32] = rim_dz(c);
+    f[33] = p ? rim_dz(p) : -9;
 }
 
 double lc__atr_model_logit(const lc__atr_model *m, int cls, const double f[LC__ATR_NF], double rule,
