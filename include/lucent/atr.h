@@ -24,6 +24,9 @@
  *                   shape of a blade (long, narrow, thin) or of a gun (a large
  *                   metal mass with an L-shaped outline);
  *        dense      impenetrable regions large enough to hide a threat.
+ *      The weapon score is a learned model (boosted stumps started from the
+ *      rule, trained on simulated corpora by scripts/train_atr.py); every
+ *      class's operating point was set on training corpora (docs/atr.md).
  *   6. Alarms: candidates whose score reaches 1 - sensitivity, after
  *      non-maximum suppression within a class and view.
  *

@@ -9,6 +9,10 @@ write, for tests/integration/atr_cli.sh.
         counts of summary.json from results.csv and truth.json, and checks
         roc.csv (rates in 0..1, false alarms non-increasing with threshold)
         and the PNG signature
+  atr_check.py features CORPUS_DIR FEATURES.csv   the candidate dump of
+        `lucent eval --features`: every bag's best candidate score is its best
+        alarm score in results.csv, and each row's threat overlap (t_iou) is
+        the IoU recomputed from its box and the threat parts' label boxes
 """
 import csv
 import json
@@ -120,11 +124,68 @@ def check_eval(d):
             fail("roc.png is not a PNG")
 
 
+def iou(a, b):
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / ua
+
+
+def check_features(d, path):
+    truth = {b["name"]: b for b in json.load(open(os.path.join(d, "truth.json")))["bags"]}
+    results = {r["bag"]: r for r in csv.DictReader(open(os.path.join(d, "eval", "results.csv")))}
+    rows = list(csv.DictReader(open(path)))
+    if not rows or "f_zeff" not in rows[0] or "f_rule_weap" not in rows[0]:
+        fail("features: no rows or no feature columns")
+    best = {}
+    label_cache = {}
+    for r in rows:
+        s = max(float(r["s_explosive"]), float(r["s_weapon"]), float(r["s_dense"]))
+        best[r["bag"]] = max(best.get(r["bag"], 0.0), s)
+        threats = truth[r["bag"]]["threats"]
+        if int(r["clean"]) != (not threats):
+            fail("features: clean flag of %s" % r["bag"])
+        # the threat's box in this view: union of its parts' label boxes
+        if r["bag"] not in label_cache:
+            label_cache[r["bag"]] = json.load(open(os.path.join(d, "scans", r["bag"],
+                                                                "labels.json")))
+        labels = label_cache[r["bag"]]
+        box = [int(r[k]) for k in ("x0", "y0", "x1", "y1")]
+        want, want_i = 0.0, -1
+        for i, t in enumerate(threats):
+            u = None
+            for o in labels["objects"]:
+                if o["id"] not in t["parts"]:
+                    continue
+                for v in o["views"]:
+                    if v["view"] != int(r["view"]):
+                        continue
+                    b = v["bbox"]
+                    u = b if u is None else [min(u[0], b[0]), min(u[1], b[1]),
+                                             max(u[2], b[2]), max(u[3], b[3])]
+            if u is not None and iou(box, u) > want:
+                want, want_i = iou(box, u), i
+        if abs(want - float(r["t_iou"])) > 1e-3 or want_i != int(r["t_idx"]):
+            fail("features: %s row %s: IoU %.4f (threat %d) vs %s (%s)"
+                 % (r["bag"], r["idx"], want, want_i, r["t_iou"], r["t_idx"]))
+        if want_i >= 0 and r["t_class"] != threats[want_i]["class"]:
+            fail("features: class of %s row %s" % (r["bag"], r["idx"]))
+    for bag, r in results.items():
+        if abs(best.get(bag, 0.0) - float(r["max_score"])) > 1e-3:
+            fail("features: best score of %s %.4f vs results %s" % (bag, best.get(bag, 0.0),
+                                                                    r["max_score"]))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "report":
         check_report(sys.argv[2], sys.argv[3])
     elif len(sys.argv) == 3 and sys.argv[1] == "eval":
         check_eval(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "features":
+        check_features(sys.argv[2], sys.argv[3])
     else:
-        fail("usage: atr_check.py report REPORT SCAN_DIR | eval CORPUS_DIR")
+        fail("usage: atr_check.py report REPORT SCAN_DIR | eval CORPUS_DIR | "
+             "features CORPUS_DIR FEATURES")
     print("atr_check: ok")

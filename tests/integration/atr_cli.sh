@@ -54,7 +54,8 @@ grep -q 'false alarms' "$work/eval.txt"
 "$PYTHON" "$check" eval "$work/c"
 test -f "$work/c/scans/bag_0001/labels.json"
 cp "$work/c/eval/results.csv" "$work/results1.csv"
-"$LUCENT" eval "$work/c" >/dev/null
+"$LUCENT" eval "$work/c" --features "$work/features.csv" >/dev/null
+"$PYTHON" "$check" features "$work/c" "$work/features.csv"
 cmp "$work/c/eval/results.csv" "$work/results1.csv" ||
     { cut -d, -f1-9 "$work/c/eval/results.csv" >"$work/a"; cut -d, -f1-9 "$work/results1.csv" >"$work/b"; diff "$work/a" "$work/b"; }
 
