@@ -155,11 +155,11 @@ lc_status lc_import_raw(const unsigned char *buf, size_t len, const lc_raw_layou
         return lc_error_set(err, LC_ERR_ARG, "%s: no layout or no data", what);
     if (len > LC_RAW_MAX_BYTES)
         return lc_error_set(err, LC_ERR_LIMIT, "%s: %zu bytes exceeds the limit", what, len);
-    int bps, bits;
+    int bps = 0, bits = 0; /* set by check_layout; gcc -O3 cannot see it */
     lc_status st = check_layout(layout, what, &bps, &bits, err);
     if (st != LC_OK)
         return st;
-    uint32_t lines;
+    uint32_t lines = 0;
     st = resolve_lines(buf, len, layout, bps, what, &lines, err);
     if (st != LC_OK)
         return st;
