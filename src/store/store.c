@@ -1251,7 +1251,8 @@ lc_status lc_store_stats_json(lc_store *st, int64_t since_unix_us, char **out, l
             "SELECT COUNT(*), SUM(decision <> 0), SUM(decision = 1), SUM(decision = 2),"
             " SUM(atr_alarms > 0), SUM(tip), SUM(gt_threat = 1 AND tip = 0),"
             " AVG(process_ms), AVG(CASE WHEN decision <> 0 THEN decided_us - stored_us END),"
-            " MIN(stored_us), MAX(stored_us), SUM(erased_us <> 0)"
+            " MIN(stored_us), MAX(stored_us), SUM(erased_us <> 0),"
+            " SUM(decision = 0 AND erased_us = 0)"
             " FROM scans WHERE stored_us >= ?",
             -1, &q, NULL) != SQLITE_OK) {
         s = db_fail(st, err, "stats");
@@ -1262,8 +1263,8 @@ lc_status lc_store_stats_json(lc_store *st, int64_t since_unix_us, char **out, l
         json_t *tot = json_object();
         json_object_set_new(tot, "scans", json_integer(sqlite3_column_int64(q, 0)));
         json_object_set_new(tot, "decided", json_integer(sqlite3_column_int64(q, 1)));
-        json_object_set_new(tot, "pending",
-                            json_integer(sqlite3_column_int64(q, 0) - sqlite3_column_int64(q, 1)));
+        /* Waiting for a decision: an erased bag cannot be decided any more. */
+        json_object_set_new(tot, "pending", json_integer(sqlite3_column_int64(q, 12)));
         json_object_set_new(tot, "cleared", json_integer(sqlite3_column_int64(q, 2)));
         json_object_set_new(tot, "searched", json_integer(sqlite3_column_int64(q, 3)));
         json_object_set_new(tot, "atr_alarm_scans", json_integer(sqlite3_column_int64(q, 4)));

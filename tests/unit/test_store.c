@@ -404,6 +404,16 @@ static void test_sealed_rows_and_erasure(void **state)
     assert_int_equal(lc_store_decide(st, a, LC_DECISION_CLEAR, "sam", NULL, &err), LC_ERR_STATE);
     assert_int_equal(lc_store_scan_erase(st, a, "retention", 0.5, &err), LC_OK);
     assert_int_equal(lc_store_scan_erase(st, 1, "retention", 0.5, &err), LC_OK); /* clear-text */
+    /* An erased bag is no longer waiting for a decision: pending are B and E. */
+    char *js = NULL;
+    assert_int_equal(lc_store_stats_json(st, 0, &js, &err), LC_OK);
+    json_t *sj = json_loads(js, 0, NULL);
+    free(js);
+    json_t *tot = json_object_get(sj, "totals");
+    assert_int_equal(json_integer_value(json_object_get(tot, "scans")), 7);
+    assert_int_equal(json_integer_value(json_object_get(tot, "erased")), 2);
+    assert_int_equal(json_integer_value(json_object_get(tot, "pending")), 2);
+    json_decref(sj);
     char *ev = NULL;
     assert_int_equal(lc_store_event_list_json(st, 0, 1000, &ev, &err), LC_OK);
     json_t *j = json_loads(ev, 0, NULL);
