@@ -701,6 +701,11 @@ static void handle_decision(lc_station *st, const lc__req *rq, lc__resp *rs, int
         resp_error(rs, status_of(s), s == LC_ERR_STATE ? "bag already decided" : err.msg);
         return;
     }
+    /* The decision is committed and audited; its DICOS TDR joins the scan's
+     * files. A failure there is logged, not a refusal of the decision. */
+    if (lc_store_scan_get(st->store, id, &row, &err) != LC_OK ||
+        lc__write_operator_tdr(st, &row, &err) != LC_OK)
+        lc__log(st, "bag %lld: the operator TDR was not written: %s", (long long)id, err.msg);
     answer_bag(st, id, rs);
 }
 

@@ -349,6 +349,32 @@ static lc_status write_machine_tdr(const lc__bag *bag, const lc_dicos_io *io, lc
     return lc_dicos_write_tdr_io(io, &tdr, err);
 }
 
+lc_status lc__write_operator_tdr(lc_station *st, const lc_scan_row *row, lc_error *err)
+{
+    if (row->decision == LC_DECISION_NONE)
+        return lc_error_set(err, LC_ERR_ARG, "scans/%s: no decision to report", row->scan_id);
+    if (row->erased_unix_us)
+        return lc__erased_error(row, err);
+    lc_dicos_tdr tdr;
+    memset(&tdr, 0, sizeof tdr);
+    tdr.type = LC_TDR_OPERATOR;
+    tdr.alarm = row->decision == LC_DECISION_SEARCH ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
+    lc__strlcpy(tdr.algorithm, row->decided_by, sizeof tdr.algorithm);
+    tdr.decided_unix_us = row->decided_unix_us;
+    char dir[4400];
+    snprintf(dir, sizeof dir, "%s/%s", st->cfg.data_dir, row->dir);
+    lc_dicos_io io = lc_dicos_folder_io(dir);
+    lc__sealed_io sio;
+    memset(&sio, 0, sizeof sio);
+    lc_status s = LC_OK;
+    if (row->sealed)
+        s = lc__sealed_io_init(st->cfg.data_dir, st->keys, row, &sio, &io, err);
+    if (s == LC_OK)
+        s = lc_dicos_write_tdr_io(&io, &tdr, err);
+    sodium_memzero(&sio, sizeof sio);
+    return s;
+}
+
 /* ------------------------------------------------------------- storage */
 
 static lc_status fsync_path(const char *path, int dir, lc_error *err)

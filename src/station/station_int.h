@@ -359,6 +359,15 @@ typedef struct lc__sealed_io {
 lc_status lc__sealed_io_init(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
                              lc__sealed_io *sio, lc_dicos_io *io, lc_error *err);
 
+/* Writes the operator's TDR (tdr_operator.dcs: TDR Type OPERATOR, Alarm
+ * Decision ALARM for "search" or CLEAR, the screener's account as the
+ * decider, the decision's time) beside the scan's other files, sealed with
+ * the scan's own key like them. row must be the decided row (decision,
+ * decided_by, decided_unix_us set). The index row stays the record the
+ * station works from; this is the decision in the scan's own DICOS set, for
+ * export and for other DICOS readers. Returns LC_OK or the failing status. */
+lc_status lc__write_operator_tdr(lc_station *st, const lc_scan_row *row, lc_error *err);
+
 /* Retention: erases every scan stored more than cfg.retention_days before
  * now_us that the policy lets go (lc_store_scan_expired): its key first
  * (lc_store_scan_erase, audited), then its files, then its cached bag.

@@ -103,16 +103,24 @@ def cmd_images(url, data):
         st, j, _, _ = c.req("GET", f"/api/bags/{r['id']}")
         expect(st, 200, f"bag {r['id']}")
         assert j["sealed"] is True and "erased" not in j
-    print(f"{len(rows(data))} bags served after the restart (unsealed on load)")
+    # A screener's decision: its operator TDR joins the scan's sealed files.
+    r = [r for r in rows(data) if r["alarms"] > 0][0]
+    st, j, _, _ = c.req("POST", f"/api/bags/{r['id']}/decision", {"decision": "search"})
+    expect(st, 200, f"decision on bag {r['id']}")
+    p = os.path.join(data, r["dir"], "tdr_operator.dcs")
+    with open(p, "rb") as f:
+        head = f.read(8)
+    assert head == b"LCSEAL01", f"{p}: not sealed"
+    print(f"{len(rows(data))} bags served after the restart (unsealed on load); "
+          f"bag {r['id']} sent to search, its operator TDR sealed")
 
 
 def cmd_damage(data, out):
     rs = rows(data)
     # A scan with a machine TDR for the flipped byte, two others for the
-    # truncation and the swap; at least one scan with an alarm stays intact.
+    # truncation and the swap; the alarm scan sent to search stays intact.
     with_tdr = [r for r in rs if os.path.exists(os.path.join(data, r["dir"], "tdr_machine.dcs"))]
-    alarm = [r for r in rs if r["alarms"] > 0]
-    flip = with_tdr[0] if len(alarm) > 1 else [r for r in with_tdr if r["alarms"] == 0][0]
+    flip = [r for r in with_tdr if r["decision"] != 2][0]
     rest = [r for r in rs if r["id"] != flip["id"] and r["alarms"] == 0]
     trunc, swap = rest[0], rest[1]
     spec = []
@@ -196,10 +204,10 @@ def cmd_retention(url, data, secs, keys_path):
 
 
 def cmd_pick(data, spec_path):
-    """Prints the scan id of an intact scan with an alarm, then of a damaged one."""
+    """Prints the scan id of the intact scan sent to search, then of a damaged one."""
     bad = {i for i, _, _ in json.load(open(spec_path))}
     rs = rows(data)
-    good = [r for r in rs if r["alarms"] > 0 and r["id"] not in bad][0]
+    good = [r for r in rs if r["decision"] == 2 and r["id"] not in bad][0]
     damaged = [r for r in rs if r["id"] in bad][0]
     print(good["scan_id"], damaged["scan_id"])
 
@@ -209,6 +217,12 @@ def cmd_plain(folder):
     import pydicom
     names = sorted(os.listdir(folder))
     assert "dx_v0_high.dcs" in names and "tdr_machine.dcs" in names, names
+    # The scan was sent to search by sam: the operator's TDR says so.
+    assert "tdr_operator.dcs" in names, names
+    op = pydicom.dcmread(os.path.join(folder, "tdr_operator.dcs"))
+    assert op[0x4010, 0x1027].value == "OPERATOR", op[0x4010, 0x1027].value
+    assert op[0x4010, 0x1031].value == "ALARM", op[0x4010, 0x1031].value
+    assert op[0x4010, 0x1029].value == "sam", op[0x4010, 0x1029].value
     for name in names:
         p = os.path.join(folder, name)
         d = pydicom.dcmread(p)
