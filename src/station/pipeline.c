@@ -918,16 +918,8 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         lc__station_free(st);
         return s;
     }
-    if (cfg->retention_days > 0)
-        lc__log(st, "retention: scans with no alarm are erased after %g days", cfg->retention_days);
-    lc__retention_start(st);
     if (cfg->demo) {
         if ((s = lc__demo_feeder_new(cfg, &st->feeder, err)) != LC_OK) {
-            pthread_mutex_lock(&st->mu);
-            st->stopping = 1;
-            pthread_cond_broadcast(&st->published);
-            pthread_mutex_unlock(&st->mu);
-            lc__retention_stop(st);
             lc__station_free(st);
             return s;
         }
@@ -935,12 +927,7 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         if (pthread_create(&st->tip_thread, NULL, tip_thread, st) == 0)
             st->tip_running = 1;
         if (pthread_create(&st->pipe_thread, NULL, pipeline_thread, st) != 0) {
-            pthread_mutex_lock(&st->mu);
-            st->stopping = 1;
-            pthread_cond_broadcast(&st->published);
-            pthread_mutex_unlock(&st->mu);
-            lc__retention_stop(st);
-            if (st->tip_running)
+            if (st->tip_running) /* it ends by itself once the TIP library is built */
                 pthread_join(st->tip_thread, NULL);
             st->feeder.free(st->feeder.impl);
             lc__station_free(st);
@@ -948,6 +935,9 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         }
         st->pipe_running = 1;
     }
+    if (cfg->retention_days > 0)
+        lc__log(st, "retention: scans with no alarm are erased after %g days", cfg->retention_days);
+    lc__retention_start(st);
     if ((s = lc__http_start(st, err)) != LC_OK) {
         lc_station_stop(st);
         return s;
