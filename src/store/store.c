@@ -886,19 +886,28 @@ out:
     return s;
 }
 
-lc_status lc_store_scan_get(lc_store *st, int64_t id, lc_scan_row *out, lc_error *err)
+/* One scan row, by row id (scan_id NULL) or by scan id. */
+static lc_status scan_one(lc_store *st, int64_t id, const char *scan_id, lc_scan_row *out,
+                          lc_error *err)
 {
     pthread_mutex_lock(&st->mu);
     sqlite3_stmt *q = NULL;
     lc_status s = LC_OK;
-    if (sqlite3_prepare_v2(st->db, "SELECT " SCAN_COLS " FROM scans WHERE id = ?", -1, &q, NULL) !=
-        SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db,
+                           scan_id ? "SELECT " SCAN_COLS " FROM scans WHERE scan_id = ?"
+                                   : "SELECT " SCAN_COLS " FROM scans WHERE id = ?",
+                           -1, &q, NULL) != SQLITE_OK) {
         s = db_fail(st, err, "scans");
     } else {
-        sqlite3_bind_int64(q, 1, id);
+        if (scan_id)
+            sqlite3_bind_text(q, 1, scan_id, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(q, 1, id);
         int rc = sqlite3_step(q);
         if (rc == SQLITE_ROW)
             scan_from_row(q, out);
+        else if (rc == SQLITE_DONE && scan_id)
+            s = lc_error_set(err, LC_ERR_NOT_FOUND, "no scan '%s'", scan_id);
         else if (rc == SQLITE_DONE)
             s = lc_error_set(err, LC_ERR_NOT_FOUND, "no scan %lld", (long long)id);
         else
@@ -909,29 +918,16 @@ lc_status lc_store_scan_get(lc_store *st, int64_t id, lc_scan_row *out, lc_error
     return s;
 }
 
+lc_status lc_store_scan_get(lc_store *st, int64_t id, lc_scan_row *out, lc_error *err)
+{
+    return scan_one(st, id, NULL, out, err);
+}
+
 lc_status lc_store_scan_find(lc_store *st, const char *scan_id, lc_scan_row *out, lc_error *err)
 {
     if (!scan_id)
         return lc_error_set(err, LC_ERR_ARG, "scans: no scan id");
-    pthread_mutex_lock(&st->mu);
-    sqlite3_stmt *q = NULL;
-    lc_status s = LC_OK;
-    if (sqlite3_prepare_v2(st->db, "SELECT " SCAN_COLS " FROM scans WHERE scan_id = ?", -1, &q,
-                           NULL) != SQLITE_OK) {
-        s = db_fail(st, err, "scans");
-    } else {
-        sqlite3_bind_text(q, 1, scan_id, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(q);
-        if (rc == SQLITE_ROW)
-            scan_from_row(q, out);
-        else if (rc == SQLITE_DONE)
-            s = lc_error_set(err, LC_ERR_NOT_FOUND, "no scan '%s'", scan_id);
-        else
-            s = db_fail(st, err, "scans");
-    }
-    sqlite3_finalize(q);
-    pthread_mutex_unlock(&st->mu);
-    return s;
+    return scan_one(st, 0, scan_id, out, err);
 }
 
 lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan_row **out,
