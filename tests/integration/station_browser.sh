@@ -28,6 +28,7 @@ add() { printf '%s\n' "$3" | "$LUCENT" user add --data "$data" --role "$2" "$1" 
 add sam screener screen-pass-1
 add sue supervisor super-pass-1
 add aud auditor audit-pass-1
+add pat screener pre-pass-1
 port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$LUCENT" station --demo --data "$data" --port "$port" --rate 1 --tip-share 1 --seed 3 \
   2> "$work/station.log" &
@@ -36,6 +37,10 @@ for _ in $(seq 100); do
   if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then break; fi
   sleep 0.2
 done
+# The TIP library is built on its own thread; bags before it carry no
+# projection. Another screener clears those, so sam's first bag has one.
+"$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" pretip "http://127.0.0.1:$port" \
+  "$data" pat pre-pass-1
 cp "$LC_SOURCE_DIR/tests/browser/console.test.js" "$mods/"
 (cd "$mods" && HOME="$work" node console.test.js "http://127.0.0.1:$port")
 kill -TERM "$pid"; wait "$pid"; pid=""

@@ -10,6 +10,12 @@ integration tests (standard library only). Subcommands:
                      decision the station acknowledged (crash test).
   check DATA LOG     after a crash and restart: every acknowledged decision
                      is in the index, and index rows and scan folders agree.
+  pretip URL DATA USER PW
+                     with --tip-share 1: waits for the first bag with a TIP
+                     projection (the TIP library is built on its own thread,
+                     and bags before it get none), then clears every bag
+                     stored before it as USER, so a screener's first pending
+                     bag carries a projection.
 """
 import http.client
 import json
@@ -274,6 +280,24 @@ def cmd_check(data, log_path):
     print(f"check: {len(rows)} scans, {dec} decisions, {acked} acknowledged decisions all present")
 
 
+def cmd_pretip(url, data, user, pw):
+    db = sqlite3.connect(f"file:{os.path.join(data, 'lucent.db')}?mode=ro", uri=True)
+    first = None
+    for _ in range(600):
+        first = db.execute("SELECT MIN(id) FROM scans WHERE tip = 1").fetchone()[0]
+        if first is not None:
+            break
+        time.sleep(0.2)
+    assert first is not None, "no bag with a TIP projection within 120 s"
+    before = [r[0] for r in db.execute("SELECT id FROM scans WHERE id < ? AND decision = 0", (first,))]
+    c = Client(url)
+    c.login(user, pw)
+    for i in before:
+        st, _, _, _ = c.req("POST", f"/api/bags/{i}/decision", {"decision": "clear"})
+        expect(st, 200, f"clearing bag {i}")
+    print(f"pretip: first TIP bag {first}; cleared {len(before)} bag(s) stored before it")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "api":
@@ -282,5 +306,7 @@ if __name__ == "__main__":
         cmd_decide(sys.argv[2], sys.argv[3], sys.argv[4])
     elif cmd == "check":
         cmd_check(sys.argv[2], sys.argv[3])
+    elif cmd == "pretip":
+        cmd_pretip(*sys.argv[2:6])
     else:
         sys.exit(f"unknown command {cmd}")
