@@ -309,10 +309,13 @@ def main():
     bags = Bags(meta, threats).best(scores)
 
     def grid(c):
+        # just above the best score of clean bags from the median up (a
+        # model's scores can crowd near 1: no fixed step or cap)
         v = np.unique(bags.bag_max[c][bags.clean])
-        v = v[(v > 0.01) & (v < 0.999)]
-        q = np.unique(np.quantile(v, np.linspace(0.5, 1, 60))) if len(v) else np.array([0.5])
-        return np.concatenate([q + 1e-6, [0.999]])
+        v = v[v > 0.01]
+        q = np.unique(np.quantile(v, np.linspace(0.5, 1, 60), method='nearest')) if len(v) else \
+            np.array([0.5])
+        return np.nextafter(np.minimum(q, 1 - 1e-12), 2)
     best = None
     for te in grid('explosive'):
         for tw in grid('weapon'):

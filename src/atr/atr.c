@@ -554,7 +554,8 @@ static int scratch_fit(scratch *s, size_t n)
 /* Measures component `root` (pixels with lab == root inside st's box). */
 static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                    const uint32_t *lab, uint32_t root, const comp_stat *st, double level,
-                   double px_mm, double line_mm, scratch *sc, lc__atr_cand *c)
+                   double px_mm, double line_mm, const float *const bg_img[2], scratch *sc,
+                   lc__atr_cand *c)
 {
     memset(c, 0, sizeof *c);
     int64_t bx0 = (int64_t)st->x0 - RING_OUT, by0 = (int64_t)st->y0 - RING_OUT;
@@ -652,6 +653,24 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
         if (s > spread)
             spread = s;
     }
+    if (bg_img) {
+        /* a pixel-wise background (the opening of excess_candidates): its
+         * mean under the region */
+        double sh = 0, sl = 0, nb = 0;
+        for (uint32_t y = 0; y < lh; y++)
+            for (uint32_t x = 0; x < lw; x++) {
+                if (d[(size_t)y * lw + x] != 0)
+                    continue;
+                size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
+                sh += bg_img[0][gi];
+                sl += bg_img[1][gi];
+                nb++;
+            }
+        if (nb > 0) {
+            bgh = sh / nb;
+            bgl = sl / nb;
+        }
+    }
     /* region statistics */
     double sum_h = 0, sum_l = 0, sum_h2 = 0, n_in = 0, n_imp = 0, mass_sig = 0, sw = 0, gw = 0;
     double rim_h = 0, rim_l = 0, n_rim = 0;
@@ -744,6 +763,96 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     return 1;
 }
 
+/* The profile of a region across its principal axis: the mean stripped
+ * areal density in strips one pixel wide parallel to the axis, and the
+ * depth of its deepest dip between two higher parts, over its maximum. A
+ * blade or a solid bar is a plateau or a single hump (~0); parallel rods (an
+ * umbrella's ribs round its shaft), a hollow case seen through its walls or
+ * two objects side by side dip between their parts. -1 when the region is
+ * too narrow (under 5 strips) or too faint to tell. */
+#define PROF_BINS 96
+
+static double profile_valley(const sigma_inv *inv, const view_img *v, const uint32_t *lab,
+                             uint32_t root, const comp_stat *st, double px_mm, double line_mm,
+                             double bg_h)
+{
+    double n = 0, mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0;
+    for (uint32_t y = st->y0; y < st->y1; y++)
+        for (uint32_t x = st->x0; x < st->x1; x++) {
+            if (lab[(size_t)y * v->w + x] != root)
+                continue;
+            double X = x * line_mm, Y = y * px_mm;
+            n++, mx += X, my += Y, mxx += X * X, myy += Y * Y, mxy += X * Y;
+        }
+    if (n < 1)
+        return -1;
+    mx /= n, my /= n;
+    double cxx = mxx / n - mx * mx, cyy = myy / n - my * my, cxy = mxy / n - mx * my;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+    double l2 = fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0);
+    /* the minor axis: eigenvector of l2 */
+    double ex, ey;
+    if (fabs(cxy) > 1e-12) {
+        ex = cxy, ey = l2 - cxx;
+    } else if (cxx >= cyy) {
+        ex = 0, ey = 1;
+    } else {
+        ex = 1, ey = 0;
+    }
+    double en = hypot(ex, ey);
+    ex /= en, ey /= en;
+    /* a strip as wide as a pixel is long across it */
+    double bin = fabs(ex) * line_mm + fabs(ey) * px_mm;
+    double half = sqrt(12 * l2) / 2 + 2 * bin;
+    if (2 * half / bin + 1 > PROF_BINS)
+        bin = 2 * half / (PROF_BINS - 1);
+    int nb = (int)(2 * half / bin) + 1;
+    double sum[PROF_BINS] = {0}, cnt[PROF_BINS] = {0};
+    double sig_bg = sigma_of(inv, bg_h);
+    for (uint32_t y = st->y0; y < st->y1; y++)
+        for (uint32_t x = st->x0; x < st->x1; x++) {
+            size_t gi = (size_t)y * v->w + x;
+            if (lab[gi] != root)
+                continue;
+            double t = (x * line_mm - mx) * ex + (y * px_mm - my) * ey;
+            int b = (int)floor((t + half) / bin);
+            if (b < 0 || b >= nb)
+                continue;
+            sum[b] += sigma_of(inv, v->hs[gi]) - sig_bg;
+            cnt[b]++;
+        }
+    double cmax = 0;
+    for (int b = 0; b < nb; b++)
+        cmax = fmax(cmax, cnt[b]);
+    double p[PROF_BINS];
+    int np = 0;
+    for (int b = 0; b < nb; b++)
+        if (cnt[b] >= 0.25 * cmax && cnt[b] > 0)
+            p[np++] = sum[b] / cnt[b];
+    if (np < 5)
+        return -1;
+    double q[PROF_BINS], m = 0;
+    for (int i = 0; i < np; i++) {
+        double a = p[i > 0 ? i - 1 : i], c = p[i + 1 < np ? i + 1 : i];
+        q[i] = 0.25 * a + 0.5 * p[i] + 0.25 * c;
+        m = fmax(m, q[i]);
+    }
+    if (!(m > 0.1))
+        return -1;
+    /* the deepest dip: at i, the lower of the highest values on either side
+     * minus the value at i (how much water the profile would hold there) */
+    double left[PROF_BINS], right, dip = 0;
+    left[0] = q[0];
+    for (int i = 1; i < np; i++)
+        left[i] = fmax(left[i - 1], q[i]);
+    right = q[np - 1];
+    for (int i = np - 1; i >= 0; i--) {
+        right = fmax(right, q[i]);
+        dip = fmax(dip, fmin(left[i], right) - q[i]);
+    }
+    return dip / m;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Candidates of one view                                                   */
 /* ------------------------------------------------------------------------ */
@@ -783,6 +892,165 @@ static lc_status push(lc__atr_cands *cs, const lc__atr_cand *c, const float *run
 #define MIN_AREA_PX 30
 #define N_LEVELS    34
 
+/* Box and area of every component of lab (at its root's index). */
+static void comp_stats(const uint32_t *lab, uint32_t w, uint32_t h, comp_stat *stat)
+{
+    size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++)
+        if (lab[i] == i) {
+            stat[i].x0 = stat[i].x1 = (uint32_t)(i % w);
+            stat[i].y0 = stat[i].y1 = (uint32_t)(i / w);
+            stat[i].area = 0;
+        }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = lab[i];
+        if (r == NONE)
+            continue;
+        uint32_t x = (uint32_t)(i % w), y = (uint32_t)(i / w);
+        comp_stat *s = &stat[r];
+        if (x < s->x0)
+            s->x0 = x;
+        if (x + 1 > s->x1)
+            s->x1 = x + 1;
+        if (y < s->y0)
+            s->y0 = y;
+        if (y + 1 > s->y1)
+            s->y1 = y + 1;
+        s->area++;
+    }
+}
+
+/* Running minimum (is_max = 0) or maximum of the n values in[0..n-1] over
+ * the window of radius r centred on each, written to out[0], out[stride],
+ * ...; outside the line counts as absent. van Herk / Gil-Werman: three
+ * comparisons per value whatever r. ext, g, hb: room for n + 2r values. */
+static void run_minmax(const float *in, float *out, size_t n, size_t stride, size_t r, int is_max,
+                       float *ext, float *g, float *hb)
+{
+    size_t k = 2 * r + 1, m = n + 2 * r;
+    float pad = is_max ? -INFINITY : INFINITY;
+    for (size_t i = 0; i < m; i++)
+        ext[i] = i < r || i >= r + n ? pad : in[i - r];
+    for (size_t b = 0; b < m; b += k) {
+        size_t e = b + k < m ? b + k : m;
+        g[b] = ext[b];
+        for (size_t i = b + 1; i < e; i++)
+            g[i] = is_max ? fmaxf(g[i - 1], ext[i]) : fminf(g[i - 1], ext[i]);
+        hb[e - 1] = ext[e - 1];
+        for (size_t i = e - 1; i > b; i--)
+            hb[i - 1] = is_max ? fmaxf(hb[i], ext[i - 1]) : fminf(hb[i], ext[i - 1]);
+    }
+    for (size_t i = 0; i < n; i++) {
+        float a = hb[i], b = g[i + 2 * r];
+        out[i * stride] = is_max ? fmaxf(a, b) : fminf(a, b);
+    }
+}
+
+/* Grey-scale opening of a w x h plane (in place) by a rectangle of radius
+ * rx along x and ry along y: the plane with every structure narrower than
+ * the rectangle removed, i.e. the smooth background under thin objects. */
+static int opening(float *p, uint32_t w, uint32_t h, size_t rx, size_t ry)
+{
+    size_t m = (w > h ? w : h) + 2 * (rx > ry ? rx : ry);
+    float *buf = lc__mallocn(4 * m, sizeof *buf);
+    if (!buf)
+        return -1;
+    float *ext = buf, *g = buf + m, *hb = buf + 2 * m, *line = buf + 3 * m;
+    for (int is_max = 0; is_max <= 1; is_max++) {
+        for (uint32_t y = 0; y < h; y++) {
+            float *row = p + (size_t)y * w;
+            memcpy(line, row, w * sizeof *line);
+            run_minmax(line, row, w, 1, rx, is_max, ext, g, hb);
+        }
+        for (uint32_t x = 0; x < w; x++) {
+            for (uint32_t y = 0; y < h; y++)
+                line[y] = p[(size_t)y * w + x];
+            run_minmax(line, p + x, h, w, ry, is_max, ext, g, hb);
+        }
+    }
+    free(buf);
+    return 0;
+}
+
+/* Metal-excess candidates: a steel blade over clothing or beside its handle
+ * merges, at every A_H threshold, with what has a similar total attenuation,
+ * and the merged region reads organic. Here the background of every pixel
+ * is the opening of A_H and of A_L by a rectangle wider than a blade
+ * (EXC_WIN_MM); the pixels whose excess over it is thick (EXC_SIGMA
+ * water-equivalent) and reads as metal after the same stripping as a
+ * candidate's (EXC_ZEFF), or are impenetrable, form the candidates, measured
+ * against that background. They carry level 0 (the tree's levels start at
+ * 0.06). */
+#define EXC_WIN_MM 32.0
+#define EXC_SIGMA  1.5
+#define EXC_ZEFF   15.0
+
+static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
+                                   uint32_t view, double px_mm, double line_mm, uint8_t *mask,
+                                   uint32_t *lab, comp_stat *stat, scratch *sc, lc__atr_cands *cs,
+                                   lc_error *err)
+{
+    size_t n = (size_t)v->w * v->h;
+    float *bh = lc__mallocn(n, sizeof *bh), *bl = lc__mallocn(n, sizeof *bl);
+    lc_status st = LC_OK;
+    size_t rx = (size_t)lround(0.5 * EXC_WIN_MM / line_mm);
+    size_t ry = (size_t)lround(0.5 * EXC_WIN_MM / px_mm);
+    if (!bh || !bl) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+        goto done;
+    }
+    memcpy(bh, v->hs, n * sizeof *bh);
+    memcpy(bl, v->ls, n * sizeof *bl);
+    if (opening(bh, v->w, v->h, rx, ry) != 0 || opening(bl, v->w, v->h, rx, ry) != 0) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+        goto done;
+    }
+    /* water of EXC_SIGMA adds at least this much A_H on any background of
+     * the table (the slope falls with hardening): a cheap first test */
+    double dh_min = 0.9 * EXC_SIGMA * (inv->a[SIG_N - 1] - inv->a[SIG_N - 2]) / SIG_STEP;
+    for (size_t i = 0; i < n; i++) {
+        mask[i] = 0;
+        if (v->imp[i]) {
+            /* impenetrable: metal, unless wider than the window (then the
+             * tree's impenetrable level has it) */
+            mask[i] = bh[i] < 0.98f * v->hs[i];
+            continue;
+        }
+        if (!(v->hs[i] - bh[i] > dh_min))
+            continue;
+        if (!(sigma_of(inv, v->hs[i]) - sigma_of(inv, bh[i]) >= EXC_SIGMA))
+            continue;
+        double z = stripped_zeff(t, inv, v->hs[i], v->ls[i], bh[i], bl[i]);
+        mask[i] = isfinite(z) && z >= EXC_ZEFF;
+    }
+    label(mask, v->w, v->h, lab);
+    comp_stats(lab, v->w, v->h, stat);
+    const float *bg[2] = {bh, bl};
+    double max_area = 0.35 * (double)n;
+    for (size_t i = 0; i < n && st == LC_OK; i++) {
+        if (lab[i] != i)
+            continue;
+        comp_stat *s = &stat[i];
+        if (s->area < MIN_AREA_PX || s->area > max_area)
+            continue;
+        lc__atr_cand c;
+        int r = measure(t, inv, v, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, &c);
+        if (r < 0) {
+            st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+            break;
+        }
+        if (r == 0)
+            continue;
+        c.valley = profile_valley(inv, v, lab, (uint32_t)i, s, px_mm, line_mm, c.bg_h);
+        c.view = view;
+        st = push(cs, &c, v->wr ? sc->runs : NULL, err);
+    }
+done:
+    free(bh);
+    free(bl);
+    return st;
+}
+
 static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                                  uint32_t view, double px_mm, double line_mm, double a_max,
                                  lc__atr_cands *cs, lc_error *err)
@@ -808,28 +1076,7 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
         for (size_t i = 0; i < n; i++)
             mask[i] = imp_level ? v->imp[i] : v->hs[i] >= level;
         label(mask, v->w, v->h, lab);
-        for (size_t i = 0; i < n; i++)
-            if (lab[i] == i) {
-                stat[i].x0 = stat[i].x1 = (uint32_t)(i % v->w);
-                stat[i].y0 = stat[i].y1 = (uint32_t)(i / v->w);
-                stat[i].area = 0;
-            }
-        for (size_t i = 0; i < n; i++) {
-            uint32_t r = lab[i];
-            if (r == NONE)
-                continue;
-            uint32_t x = (uint32_t)(i % v->w), y = (uint32_t)(i / v->w);
-            comp_stat *s = &stat[r];
-            if (x < s->x0)
-                s->x0 = x;
-            if (x + 1 > s->x1)
-                s->x1 = x + 1;
-            if (y < s->y0)
-                s->y0 = y;
-            if (y + 1 > s->y1)
-                s->y1 = y + 1;
-            s->area++;
-        }
+        comp_stats(lab, v->w, v->h, stat);
         first_prev = first_cur;
         first_cur = cs->n;
         for (size_t i = 0; i < n && st == LC_OK; i++) {
@@ -851,17 +1098,20 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
             if (dup)
                 continue;
             lc__atr_cand c;
-            int r = measure(t, inv, v, lab, (uint32_t)i, s, level, px_mm, line_mm, &sc, &c);
+            int r = measure(t, inv, v, lab, (uint32_t)i, s, level, px_mm, line_mm, NULL, &sc, &c);
             if (r < 0) {
                 st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
                 break;
             }
             if (r == 0)
                 continue;
+            c.valley = profile_valley(inv, v, lab, (uint32_t)i, s, px_mm, line_mm, c.bg_h);
             c.view = view;
             st = push(cs, &c, v->wr ? sc.runs : NULL, err);
         }
     }
+    if (st == LC_OK)
+        st = excess_candidates(t, inv, v, view, px_mm, line_mm, mask, lab, stat, &sc, cs, err);
 done:
     free(sc.runs);
     free(sc.buf);

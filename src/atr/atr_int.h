@@ -35,6 +35,10 @@ typedef struct lc__atr_cand {
     double mass_g;                /* sigma summed over the pixels x pixel area */
     double cv;                    /* std / mean of the stripped A_H over the core */
     double contrast;              /* d_h over the ring's spread */
+    double valley;                /* depth of the deepest dip of the profile across the
+                                     principal axis, over its maximum: ~0 for a plate or a
+                                     solid bar, large for parallel rods or a hollow case;
+                                     -1 when too narrow to tell */
     double density;               /* two-view density estimate, g/cm^3 (0 unknown) */
     int density_geom;             /* 1: density from the fan geometry (line by line), 0: the rough
                                      fixed-pixel estimate */
@@ -103,7 +107,7 @@ void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand 
  * 1 / (1 + exp(-(bias + sum of the stumps' values))), and a stump adds lo
  * when its feature is below `at`, hi otherwise. Being additive, the logit
  * splits exactly into one contribution per feature, which explains a score. */
-#define LC__ATR_NF 34
+#define LC__ATR_NF 36
 typedef struct lc__atr_stump {
     uint8_t feature;
     float at, lo, hi;

@@ -104,11 +104,12 @@ static void rule_scores(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_
 #define F_RULE_WEAP 18
 
 const char *const lc__atr_feature_names[LC__ATR_NF] = {
-    "zeff",     "zeff_raw",   "sigma",      "log_mass",   "cv",        "contrast", "density",
-    "imp_frac", "log_area",   "length",     "width",      "elong",     "fill",     "bg_h",
-    "d_h",      "ratio",      "level",      "rule_expl",  "rule_weap", "paired",   "p_zeff",
-    "p_sigma",  "p_cv",       "p_contrast", "p_imp_frac", "p_fill",    "p_elong",  "p_width",
-    "p_bg_h",   "mass_ratio", "dzeff",      "p_ratio",    "rim_dz",    "p_rim_dz"};
+    "zeff",       "zeff_raw", "sigma",    "log_mass", "cv",     "contrast",
+    "density",    "imp_frac", "log_area", "length",   "width",  "elong",
+    "fill",       "bg_h",     "d_h",      "ratio",    "level",  "rule_expl",
+    "rule_weap",  "paired",   "p_zeff",   "p_sigma",  "p_cv",   "p_contrast",
+    "p_imp_frac", "p_fill",   "p_elong",  "p_width",  "p_bg_h", "mass_ratio",
+    "dzeff",      "p_ratio",  "rim_dz",   "p_rim_dz", "valley", "p_valley"};
 
 static double finite_or(double v, double dflt)
 {
@@ -160,6 +161,8 @@ void lc__atr_features(const lc__atr_cand *c, const lc__atr_cand *p, double f[LC_
     f[31] = p ? stripped_ratio(p) : -1;
     f[32] = rim_dz(c);
     f[33] = p ? rim_dz(p) : -9;
+    f[34] = c->valley;
+    f[35] = p ? p->valley : -1;
 }
 
 double lc__atr_model_logit(const lc__atr_model *m, int cls, const double f[LC__ATR_NF], double rule,

@@ -244,6 +244,160 @@ static void test_blade_and_dense(void **state)
     lc_scan_free(scan);
 }
 
+/* A 2 mm steel blade (128 x 26 mm) continued along its axis by a handle of
+ * water-equivalent organic of a slightly higher total attenuation, on 1 g/cm2
+ * of cellulose: at every A_H threshold of the component tree the blade is
+ * either merged with the handle or gone, but the metal-excess candidates
+ * (level 0) cut it out alone, reading as metal. */
+static void test_blade_beside_handle(void **state)
+{
+    (void)state;
+    const lc_material *steel = mat("stainless_steel"), *water = mat("water"),
+                      *cell = mat("cellulose");
+    uint32_t slab[4] = {20, 20, 220, 180};
+    uint32_t blade[4] = {40, 60, 120, 92}, handle[4] = {120, 56, 180, 96};
+    lc_synth_region r[16];
+    size_t n = 0;
+    for (uint32_t v = 0; v < 2; v++) {
+        /* the cellulose slab around the blade-and-handle box, then the two */
+        uint32_t box[4] = {blade[0], handle[1], handle[2], handle[3]};
+        size_t k = framed(r + n, v, slab, box, cell, 1.0, cell, 0.0);
+        n += k - 1; /* drop the frame's object part: the blade and handle tile it */
+        uint32_t rects[4][4] = {{blade[0], handle[1], blade[2], blade[1]},
+                                {blade[0], blade[3], blade[2], handle[3]},
+                                {blade[0], blade[1], blade[2], blade[3]},
+                                {handle[0], handle[1], handle[2], handle[3]}};
+        for (int j = 0; j < 4; j++) {
+            memset(&r[n], 0, sizeof r[n]);
+            r[n].view = v;
+            memcpy(r[n].rect, rects[j], sizeof rects[j]);
+            r[n].mats[0] = cell;
+            r[n].areal_g_cm2[0] = 1.0;
+            r[n].n = 1;
+            if (j == 2) {
+                r[n].mats[1] = steel;
+                r[n].areal_g_cm2[1] = 8.0 * 0.2;
+                r[n].n = 2;
+            } else if (j == 3) {
+                r[n].mats[1] = water;
+                r[n].areal_g_cm2[1] = 5.0;
+                r[n].n = 2;
+            }
+            n++;
+        }
+    }
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    so.seed = 5;
+    lc_scan *scan = NULL;
+    lc_error err;
+    if (lc_synth_scan(&model, 2, 240, 200, r, n, &so, &scan, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    o.pixel_mm = 0.8;
+    o.line_mm = 1.6;
+    o.sensitivity[LC_ATR_WEAPON] = 1.0; /* keep every weapon candidate */
+    lc_atr_result *res = NULL;
+    lc__atr_cands cs;
+    assert_int_equal(lc__atr_analyze_scan(table, scan, &o, &res, &cs, &err), LC_OK);
+    int found = 0;
+    for (size_t i = 0; i < cs.n; i++) {
+        const lc__atr_cand *c = &cs.c[i];
+        if (c->view != 0 || c->level != 0.0)
+            continue;
+        /* no metal-excess candidate on the handle */
+        assert_true(c->bbox[2] <= handle[0] + 4);
+        if (abs((int)c->bbox[0] - (int)blade[0]) <= 2 &&
+            abs((int)c->bbox[1] - (int)blade[1]) <= 2 &&
+            abs((int)c->bbox[2] - (int)blade[2]) <= 2 &&
+            abs((int)c->bbox[3] - (int)blade[3]) <= 2) {
+            found = 1;
+            assert_true(c->zeff > 20.0);
+            /* 2 mm steel alone reads ~4.3 g/cm2 water-equivalent */
+            assert_true(c->sigma > 3.5 && c->sigma < 5.5);
+            assert_true(fabs(c->length_mm - 128.0) < 8.0 && fabs(c->width_mm - 25.6) < 4.0);
+            assert_true(c->rule[LC_ATR_WEAPON] > 0.5);
+        }
+    }
+    assert_true(found);
+    /* the best weapon alarm is the blade on its own box */
+    const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
+    assert_non_null(w);
+    assert_true(w->bbox[0] <= blade[0] + 2 && w->bbox[2] >= blade[2] - 2 &&
+                w->bbox[2] <= handle[0] + 4);
+    lc__atr_cands_free(&cs);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
+/* The profile across a region's axis: a steel plate (160 x 24 mm) is flat,
+ * three 3.2 mm steel rods joined by a thin steel web (the same outline, 24 mm
+ * wide) dip twice between the rods; the dip depth is the rods' areal density
+ * minus the web's over the rods', ~0.6 here, less the blur. */
+static void test_profile_valley(void **state)
+{
+    (void)state;
+    const lc_material *steel = mat("stainless_steel"), *cell = mat("cellulose");
+    /* y ranges (detector pixels) and steel areal density of each strip */
+    const struct {
+        uint32_t y0, y1;
+        double steel;
+    } strips[] = {{30, 60, 1.6},   {100, 104, 1.6}, {104, 113, 0.4},
+                  {113, 117, 1.6}, {117, 126, 0.4}, {126, 130, 1.6}};
+    lc_synth_region r[12];
+    size_t n = 0;
+    for (uint32_t v = 0; v < 2; v++)
+        for (size_t k = 0; k < sizeof strips / sizeof strips[0]; k++) {
+            memset(&r[n], 0, sizeof r[n]);
+            r[n].view = v;
+            r[n].rect[0] = 40, r[n].rect[1] = strips[k].y0;
+            r[n].rect[2] = 140, r[n].rect[3] = strips[k].y1;
+            r[n].mats[0] = cell, r[n].areal_g_cm2[0] = 1.0;
+            r[n].mats[1] = steel, r[n].areal_g_cm2[1] = strips[k].steel;
+            r[n].n = 2;
+            n++;
+        }
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    so.seed = 9;
+    lc_scan *scan = NULL;
+    lc_error err;
+    if (lc_synth_scan(&model, 2, 200, 180, r, n, &so, &scan, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    o.pixel_mm = 0.8;
+    o.line_mm = 1.6;
+    lc_atr_result *res = NULL;
+    lc__atr_cands cs;
+    assert_int_equal(lc__atr_analyze_scan(table, scan, &o, &res, &cs, &err), LC_OK);
+    const uint32_t plate[4] = {40, 30, 140, 60}, rods[4] = {40, 100, 140, 130};
+    double v_plate = -2, v_rods = -2;
+    for (size_t i = 0; i < cs.n; i++) {
+        const lc__atr_cand *c = &cs.c[i];
+        int is_plate = 1, is_rods = 1;
+        for (int k = 0; k < 4; k++) {
+            is_plate &= abs((int)c->bbox[k] - (int)plate[k]) <= 3;
+            is_rods &= abs((int)c->bbox[k] - (int)rods[k]) <= 3;
+        }
+        if (is_plate)
+            v_plate = fmax(v_plate, c->valley);
+        if (is_rods)
+            v_rods = fmax(v_rods, c->valley);
+    }
+    /* found, and a plateau (the steepest candidate of it still flat) */
+    assert_true(v_plate >= 0 && v_plate < 0.15);
+    assert_true(v_rods > 0.3 && v_rods < 0.8);
+    lc__atr_cands_free(&cs);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
 /* The learned model's arithmetic on a hand-made model: bias, the rule's
  * logit term and the stumps, and the per-feature shares. */
 static void test_model_logit(void **state)
@@ -670,6 +824,8 @@ int main(void)
         cmocka_unit_test(test_explosive_block),
         cmocka_unit_test(test_water_block_not_explosive),
         cmocka_unit_test(test_blade_and_dense),
+        cmocka_unit_test(test_blade_beside_handle),
+        cmocka_unit_test(test_profile_valley),
         cmocka_unit_test(test_model_logit),
         cmocka_unit_test(test_empty_scan_is_clear),
         cmocka_unit_test(test_report_json),
