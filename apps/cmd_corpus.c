@@ -12,7 +12,7 @@
 
 static const char help[] =
     "usage: lucent corpus --n N [--seed S] [--threat-rate R] [--mix E,W,D]\n"
-    "                     [--mass MIN,MAX] -o DIR\n"
+    "                     [--mass MIN,MAX] [--fill MIN,MAX] -o DIR\n"
     "\n"
     "Generates N random bags (containers packed with clothing, shoes, electronics\n"
     "with batteries and cables, toiletries, bottles, food and the classic confusers,\n"
@@ -31,6 +31,9 @@ static const char help[] =
     "  --mix E,W,D      relative frequency of explosive, weapon and dense threats\n"
     "                   (default 0.5,0.3,0.2)\n"
     "  --mass MIN,MAX   explosive mass range in g, log-uniform (default 150,1500)\n"
+    "  --fill MIN,MAX   packing: the fraction of a bag's floor its clutter covers,\n"
+    "                   uniform in MIN..MAX, 0 < MIN <= MAX <= 1 (default 0.45,0.9;\n"
+    "                   0.05,0.3 gives near-empty bags and trays)\n"
     "  -o DIR           output folder (created if missing)\n"
     "\n"
     "Exit codes: 0 success, 1 bad input (unwritable folder), 2 usage.\n";
@@ -95,6 +98,13 @@ static int run(int argc, char **argv)
                 m[1] > 20000)
                 return cli_usage(cmd, "--mass needs MIN,MAX in g with 0 < MIN <= MAX <= 20000");
             o.min_mass_g = m[0], o.max_mass_g = m[1];
+            i++;
+        } else if (strcmp(a, "--fill") == 0) {
+            double m[2];
+            if (!has_val || !parse_list(argv[i + 1], m, 2) || !(m[0] > 0) || m[1] < m[0] ||
+                m[1] > 1)
+                return cli_usage(cmd, "--fill needs MIN,MAX with 0 < MIN <= MAX <= 1");
+            o.min_fill = m[0], o.max_fill = m[1];
             i++;
         } else if (a[0] == '-' && a[1] != '\0') {
             return cli_usage(cmd, "unknown option '%s'", a);

@@ -52,6 +52,9 @@ typedef struct lc_corpus_options {
     double w_dense;
     double min_mass_g; /* explosive mass range (log-uniform); default 150 */
     double max_mass_g; /* default 1500 */
+    double min_fill;   /* packing: each bag's clutter covers a fraction of its floor */
+    double max_fill;   /* drawn uniformly in min..max (before stacking); defaults
+                          0.45, 0.9; a tray holding a coat and a knife is ~0.1 */
 } lc_corpus_options;
 
 /* Fills o with the defaults above. */

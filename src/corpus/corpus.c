@@ -875,6 +875,8 @@ void lc_corpus_options_init(lc_corpus_options *o)
     o->w_dense = 0.2;
     o->min_mass_g = 150;
     o->max_mass_g = 1500;
+    o->min_fill = 0.45;
+    o->max_fill = 0.9;
 }
 
 void lc_corpus_bag_free(lc_corpus_bag *bag)
@@ -896,6 +898,8 @@ static lc_status check_options(const lc_corpus_options *o, lc_error *err)
         return lc_error_set(err, LC_ERR_ARG, "corpus: class weights must be >= 0, not all 0");
     if (!(o->min_mass_g > 0 && o->max_mass_g >= o->min_mass_g && o->max_mass_g <= 20000))
         return lc_error_set(err, LC_ERR_ARG, "corpus: mass range must be 0 < min <= max <= 20 kg");
+    if (!(o->min_fill > 0 && o->max_fill >= o->min_fill && o->max_fill <= 1))
+        return lc_error_set(err, LC_ERR_ARG, "corpus: fill range must be 0 < min <= max <= 1");
     return LC_OK;
 }
 
@@ -1025,7 +1029,8 @@ lc_status lc_corpus_bag_generate(const lc_corpus_options *o, size_t index, lc_co
     }
 
     /* clutter: fill to a random packing density */
-    double fill_target = uni(&s, 0.45, 0.9) * (f.hi[0] - f.lo[0]) * (f.hi[1] - f.lo[1]);
+    double fill_target =
+        uni(&s, o->min_fill, o->max_fill) * (f.hi[0] - f.lo[0]) * (f.hi[1] - f.lo[1]);
     double fill = 0;
     int misses = 0;
     double wsum = 0;
@@ -1205,6 +1210,7 @@ lc_status lc_corpus_write(const lc_corpus_options *o, const char *dir, lc_progre
              json_object_set_new(root, "seed", json_integer((json_int_t)o->seed)) == 0 &&
              json_object_set_new(root, "n", json_integer((json_int_t)o->n)) == 0 &&
              json_object_set_new(root, "threat_rate", json_real(o->threat_rate)) == 0 &&
+             json_object_set_new(root, "fill", json_pack("[f,f]", o->min_fill, o->max_fill)) == 0 &&
              json_object_set(root, "bags", bags) == 0;
     for (size_t i = 0; ok && i < o->n; i++) {
         lc_corpus_bag *bag = NULL;

@@ -244,9 +244,44 @@ static void test_write_and_errors(void **state)
     lc_corpus_options_init(&o);
     o.min_mass_g = 0;
     assert_int_equal(lc_corpus_bag_generate(&o, 0, &b, &err), LC_ERR_ARG);
+    lc_corpus_options_init(&o);
+    o.min_fill = 0.5, o.max_fill = 0.4;
+    assert_int_equal(lc_corpus_bag_generate(&o, 0, &b, &err), LC_ERR_ARG);
+    o.min_fill = 0, o.max_fill = 0.4;
+    assert_int_equal(lc_corpus_bag_generate(&o, 0, &b, &err), LC_ERR_ARG);
+    o.min_fill = 0.5, o.max_fill = 1.5;
+    assert_int_equal(lc_corpus_bag_generate(&o, 0, &b, &err), LC_ERR_ARG);
+    lc_corpus_options_init(&o);
     assert_int_equal(lc_corpus_bag_generate(NULL, 0, &b, &err), LC_ERR_ARG);
     assert_int_equal(lc_corpus_bag_generate(&o, 0, NULL, &err), LC_ERR_ARG);
     lc_corpus_bag_free(NULL);
+}
+
+/* The packing range: near-empty bags (trays) hold a fraction of the objects
+ * of the default packing, and every threat is still placed. */
+static void test_fill_range(void **state)
+{
+    (void)state;
+    size_t n_default = 0, n_sparse = 0, threats = 0;
+    for (size_t i = 0; i < 30; i++) {
+        lc_corpus_options o;
+        lc_corpus_options_init(&o);
+        o.seed = 5;
+        o.threat_rate = 1.0;
+        lc_corpus_bag *a = NULL, *b = NULL;
+        lc_error err;
+        assert_int_equal(lc_corpus_bag_generate(&o, i, &a, &err), LC_OK);
+        o.min_fill = 0.05, o.max_fill = 0.15;
+        assert_int_equal(lc_corpus_bag_generate(&o, i, &b, &err), LC_OK);
+        n_default += a->n_objects;
+        n_sparse += b->n_objects;
+        threats += b->n_threats;
+        lc_corpus_bag_free(a);
+        lc_corpus_bag_free(b);
+    }
+    assert_int_equal(threats, 30);
+    assert_true(n_sparse > 30 * 2);        /* the container, the threat and a little clutter */
+    assert_true(n_sparse * 2 < n_default); /* packing 0.05..0.15 against 0.45..0.9 */
 }
 
 int main(void)
@@ -256,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_scenes_load_no_interpenetration),
         cmocka_unit_test(test_threats_and_truth),
         cmocka_unit_test(test_write_and_errors),
+        cmocka_unit_test(test_fill_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
