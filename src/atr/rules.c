@@ -46,6 +46,10 @@ static double weapon_score(const lc__atr_cand *c)
     /* a blade: long, narrow, well filled */
     double blade = step(c->length_mm, 66, 10) * band(c->width_mm, 8, 62, 4) *
                    step(c->length_mm / c->width_mm, 2.5, 0.5) * step(c->fill, 0.52, 0.08);
+    /* ... and flat across: parallel rods (an umbrella's ribs round its
+     * shaft) or a hollow case dip between their parts (sixth pass) */
+    if (c->valley >= 0)
+        blade *= 1.0 - step(c->valley, 0.2, 0.04);
     /* a gun: a large, compact metal mass (the grip makes it an L: not a plain
      * rectangle, and not long and thin like a folded umbrella's bundle of rods) */
     double gun = step(c->area_mm2, 3500, 600) * step(c->length_mm, 123, 15) *
