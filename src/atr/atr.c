@@ -972,6 +972,25 @@ static int opening(float *p, uint32_t w, uint32_t h, size_t rx, size_t ry)
     return 0;
 }
 
+/* Measures component `root` as a candidate of `view` (measure(), then its
+ * profile valley) and adds it to cs; a region measure() rejects is skipped. */
+static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
+                               uint32_t view, const uint32_t *lab, uint32_t root,
+                               const comp_stat *s, double level, double px_mm, double line_mm,
+                               const float *const bg[2], scratch *sc, lc__atr_cands *cs,
+                               lc_error *err)
+{
+    lc__atr_cand c;
+    int r = measure(t, inv, v, lab, root, s, level, px_mm, line_mm, bg, sc, &c);
+    if (r < 0)
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    if (r == 0)
+        return LC_OK;
+    c.valley = profile_valley(inv, v, lab, root, s, px_mm, line_mm, c.bg_h);
+    c.view = view;
+    return push(cs, &c, v->wr ? sc->runs : NULL, err);
+}
+
 /* Metal-excess candidates: a steel blade over clothing or beside its handle
  * merges, at every A_H threshold, with what has a similar total attenuation,
  * and the merged region reads organic. Here the background of every pixel
@@ -1033,17 +1052,8 @@ static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, c
         comp_stat *s = &stat[i];
         if (s->area < MIN_AREA_PX || s->area > max_area)
             continue;
-        lc__atr_cand c;
-        int r = measure(t, inv, v, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, &c);
-        if (r < 0) {
-            st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
-            break;
-        }
-        if (r == 0)
-            continue;
-        c.valley = profile_valley(inv, v, lab, (uint32_t)i, s, px_mm, line_mm, c.bg_h);
-        c.view = view;
-        st = push(cs, &c, v->wr ? sc->runs : NULL, err);
+        st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, cs,
+                           err);
     }
 done:
     free(bh);
@@ -1097,17 +1107,8 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
             }
             if (dup)
                 continue;
-            lc__atr_cand c;
-            int r = measure(t, inv, v, lab, (uint32_t)i, s, level, px_mm, line_mm, NULL, &sc, &c);
-            if (r < 0) {
-                st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
-                break;
-            }
-            if (r == 0)
-                continue;
-            c.valley = profile_valley(inv, v, lab, (uint32_t)i, s, px_mm, line_mm, c.bg_h);
-            c.view = view;
-            st = push(cs, &c, v->wr ? sc.runs : NULL, err);
+            st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, level, px_mm, line_mm, NULL,
+                               &sc, cs, err);
         }
     }
     if (st == LC_OK)

@@ -91,6 +91,34 @@ static size_t framed(lc_synth_region *r, uint32_t view, const uint32_t slab[4],
     return n;
 }
 
+/* A two-view noisy scan of lines x pixels from the chain's slab synthesiser
+ * (default scanner model, noise seed `seed`). */
+static lc_scan *synth(const lc_synth_region *r, size_t n, uint32_t lines, uint32_t pixels,
+                      uint64_t seed)
+{
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    so.seed = seed;
+    lc_scan *scan = NULL;
+    lc_error err;
+    if (lc_synth_scan(&model, 2, lines, pixels, r, n, &so, &scan, &err) != LC_OK)
+        fail_msg("%s", err.msg);
+    return scan;
+}
+
+/* The options of the analysis for the synthetic scans (0.8 mm pixels,
+ * 1.6 mm lines). */
+static lc_atr_options synth_options(void)
+{
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    o.pixel_mm = 0.8;
+    o.line_mm = 1.6;
+    return o;
+}
+
 /* A two-view scan of one box object (size_x along the belt, size_y across,
  * size_z up) of material name/density on a 1 g/cm^2 cellulose layer, with
  * the default pixel sizes of the analysis (0.8 mm across, 1.6 mm along). */
@@ -104,24 +132,13 @@ static lc_scan *box_scan(const char *name, double rho, double sx, double sy, dou
     lc_synth_region r[10];
     size_t n = framed(r, 0, slab, o0, bg, 1.0, m, rho * sz / 10.0);
     n += framed(r + n, 1, slab, o1, bg, 1.0, m, rho * sy / 10.0);
-    lc_chain_model model;
-    lc_chain_model_init(&model);
-    lc_synth_options so;
-    lc_synth_options_init(&so);
-    so.seed = 3;
-    lc_scan *scan = NULL;
-    lc_error err;
-    if (lc_synth_scan(&model, 2, 240, 200, r, n, &so, &scan, &err) != LC_OK)
-        fail_msg("%s", err.msg);
+    lc_scan *scan = synth(r, n, 240, 200, 3);
     return scan;
 }
 
 static lc_atr_result *analyze(const lc_scan *scan, double sens)
 {
-    lc_atr_options o;
-    lc_atr_options_init(&o);
-    o.pixel_mm = 0.8;
-    o.line_mm = 1.6;
+    lc_atr_options o = synth_options();
     for (int c = 0; c < LC_ATR_CLASSES; c++)
         o.sensitivity[c] = sens;
     lc_atr_result *res = NULL;
@@ -207,14 +224,7 @@ static void test_blade_and_dense(void **state)
     r[1].areal_g_cm2[0] = 11.35 * 6.4; /* 64 mm of lead across */
     r[2].areal_g_cm2[0] = 8.0 * 3.0;   /* 30 mm of steel on edge */
     r[3].areal_g_cm2[0] = 11.35 * 8.0;
-    lc_chain_model model;
-    lc_chain_model_init(&model);
-    lc_synth_options so;
-    lc_synth_options_init(&so);
-    lc_scan *scan = NULL;
-    lc_error err;
-    if (lc_synth_scan(&model, 2, 240, 200, r, 4, &so, &scan, &err) != LC_OK)
-        fail_msg("%s", err.msg);
+    lc_scan *scan = synth(r, 4, 240, 200, 1);
     lc_atr_result *res = analyze(scan, 0.5);
     const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
     assert_non_null(w);
@@ -286,22 +296,12 @@ static void test_blade_beside_handle(void **state)
             n++;
         }
     }
-    lc_chain_model model;
-    lc_chain_model_init(&model);
-    lc_synth_options so;
-    lc_synth_options_init(&so);
-    so.seed = 5;
-    lc_scan *scan = NULL;
-    lc_error err;
-    if (lc_synth_scan(&model, 2, 240, 200, r, n, &so, &scan, &err) != LC_OK)
-        fail_msg("%s", err.msg);
-    lc_atr_options o;
-    lc_atr_options_init(&o);
-    o.pixel_mm = 0.8;
-    o.line_mm = 1.6;
+    lc_scan *scan = synth(r, n, 240, 200, 5);
+    lc_atr_options o = synth_options();
     o.sensitivity[LC_ATR_WEAPON] = 1.0; /* keep every weapon candidate */
     lc_atr_result *res = NULL;
     lc__atr_cands cs;
+    lc_error err;
     assert_int_equal(lc__atr_analyze_scan(table, scan, &o, &res, &cs, &err), LC_OK);
     int found = 0;
     for (size_t i = 0; i < cs.n; i++) {
@@ -360,21 +360,11 @@ static void test_profile_valley(void **state)
             r[n].n = 2;
             n++;
         }
-    lc_chain_model model;
-    lc_chain_model_init(&model);
-    lc_synth_options so;
-    lc_synth_options_init(&so);
-    so.seed = 9;
-    lc_scan *scan = NULL;
-    lc_error err;
-    if (lc_synth_scan(&model, 2, 200, 180, r, n, &so, &scan, &err) != LC_OK)
-        fail_msg("%s", err.msg);
-    lc_atr_options o;
-    lc_atr_options_init(&o);
-    o.pixel_mm = 0.8;
-    o.line_mm = 1.6;
+    lc_scan *scan = synth(r, n, 200, 180, 9);
+    lc_atr_options o = synth_options();
     lc_atr_result *res = NULL;
     lc__atr_cands cs;
+    lc_error err;
     assert_int_equal(lc__atr_analyze_scan(table, scan, &o, &res, &cs, &err), LC_OK);
     const uint32_t plate[4] = {40, 30, 140, 60}, rods[4] = {40, 100, 140, 130};
     double v_plate = -2, v_rods = -2;
