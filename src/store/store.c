@@ -930,8 +930,10 @@ lc_status lc_store_scan_find(lc_store *st, const char *scan_id, lc_scan_row *out
     return scan_one(st, 0, scan_id, out, err);
 }
 
-lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan_row **out,
-                             size_t *n, lc_error *err)
+/* The scan rows `sql` selects with its two parameters bound to arg and max
+ * (at most 100,000 rows; max 0 gives none). */
+static lc_status scan_rows(lc_store *st, const char *sql, int64_t arg, size_t max,
+                           lc_scan_row **out, size_t *n, lc_error *err)
 {
     *out = NULL;
     *n = 0;
@@ -943,12 +945,10 @@ lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan
     sqlite3_stmt *q = NULL;
     void *rows = NULL;
     lc_status s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT " SCAN_COLS " FROM scans WHERE id > ? ORDER BY id LIMIT ?", -1,
-                           &q, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK) {
         s = db_fail(st, err, "scans");
     } else {
-        sqlite3_bind_int64(q, 1, after_id);
+        sqlite3_bind_int64(q, 1, arg);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
         s = collect_rows(st, q, sizeof **out, scan_from_row, "scans", &rows, n, err);
     }
@@ -956,6 +956,13 @@ lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan
     pthread_mutex_unlock(&st->mu);
     *out = rows;
     return s;
+}
+
+lc_status lc_store_scan_list(lc_store *st, int64_t after_id, size_t max, lc_scan_row **out,
+                             size_t *n, lc_error *err)
+{
+    return scan_rows(st, "SELECT " SCAN_COLS " FROM scans WHERE id > ? ORDER BY id LIMIT ?",
+                     after_id, max, out, n, err);
 }
 
 int64_t lc_store_scan_latest(lc_store *st)
@@ -975,31 +982,11 @@ int64_t lc_store_scan_latest(lc_store *st)
 lc_status lc_store_scan_expired(lc_store *st, int64_t before_unix_us, size_t max, lc_scan_row **out,
                                 size_t *n, lc_error *err)
 {
-    *out = NULL;
-    *n = 0;
-    if (max == 0)
-        return LC_OK;
-    if (max > 100000)
-        max = 100000;
-    pthread_mutex_lock(&st->mu);
-    sqlite3_stmt *q = NULL;
-    void *rows = NULL;
-    lc_status s;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT " SCAN_COLS " FROM scans WHERE stored_us < ? AND erased_us = 0"
-                           " AND atr_alarms = 0 AND decision <> 2 AND gt_threat <> 1"
-                           " ORDER BY id LIMIT ?",
-                           -1, &q, NULL) != SQLITE_OK) {
-        s = db_fail(st, err, "scans");
-    } else {
-        sqlite3_bind_int64(q, 1, before_unix_us);
-        sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
-        s = collect_rows(st, q, sizeof **out, scan_from_row, "scans", &rows, n, err);
-    }
-    sqlite3_finalize(q);
-    pthread_mutex_unlock(&st->mu);
-    *out = rows;
-    return s;
+    return scan_rows(st,
+                     "SELECT " SCAN_COLS " FROM scans WHERE stored_us < ? AND erased_us = 0"
+                     " AND atr_alarms = 0 AND decision <> 2 AND gt_threat <> 1"
+                     " ORDER BY id LIMIT ?",
+                     before_unix_us, max, out, n, err);
 }
 
 /* Copies the WAL into the database and truncates it to zero bytes, when an
