@@ -7,36 +7,21 @@
 # must get the right 4xx. Finally SIGTERM must stop it cleanly.
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
+lc_setup
 
-data=$work/data
-add() { printf '%s\n' "$3" | "$LUCENT" user add --data "$data" --role "$2" "$1" >/dev/null; }
-add ada admin admin-pass-1
-add sam screener screen-pass-1
-add sue supervisor super-pass-1
-add aud auditor audit-pass-1
+lc_user_add ada admin admin-pass-1
+lc_user_add sam screener screen-pass-1
+lc_user_add sue supervisor super-pass-1
+lc_user_add aud auditor audit-pass-1
 # No password on the command line, ever; a short one is refused.
 if printf 'short\n' | "$LUCENT" user add --data "$data" --role screener tim 2>/dev/null; then
   echo "a 5-byte password was accepted" >&2; exit 1
 fi
 "$LUCENT" user list --data "$data" | grep -q '^sam .*screener *active$'
 
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$LUCENT" station --demo --data "$data" --port "$port" --rate 2 --tip-share 0.2 --seed 5 \
-  2> "$work/station.log" &
-pid=$!
-for _ in $(seq 100); do
-  if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then break; fi
-  sleep 0.2
-done
-"$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" api "http://127.0.0.1:$port"
+lc_start --demo --rate 2 --tip-share 0.2 --seed 5
+"$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" api "$url"
 
 kill -TERM "$pid"
 rc=0; wait "$pid" || rc=$?

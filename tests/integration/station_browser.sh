@@ -7,7 +7,7 @@
 # folder from tests/browser/package-lock.json; chromium is /usr/bin/chromium.
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}" "${LC_BUILD_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
 [ -x /usr/bin/chromium ] || { echo "station_browser: /usr/bin/chromium missing (scripts/deps.sh)" >&2; exit 1; }
 command -v node >/dev/null || { echo "station_browser: node missing (scripts/deps.sh)" >&2; exit 1; }
 mods=$LC_BUILD_DIR/browser
@@ -16,27 +16,12 @@ if [ ! -d "$mods/node_modules/playwright-core" ]; then
   cp "$LC_SOURCE_DIR/tests/browser/package.json" "$LC_SOURCE_DIR/tests/browser/package-lock.json" "$mods/"
   (cd "$mods" && npm ci --no-audit --no-fund --silent)
 fi
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-data=$work/data
-add() { printf '%s\n' "$3" | "$LUCENT" user add --data "$data" --role "$2" "$1" >/dev/null; }
-add sam screener screen-pass-1
-add sue supervisor super-pass-1
-add aud auditor audit-pass-1
-add pat screener pre-pass-1
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$LUCENT" station --demo --data "$data" --port "$port" --rate 1 --tip-share 1 --seed 3 \
-  2> "$work/station.log" &
-pid=$!
-for _ in $(seq 100); do
-  if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then break; fi
-  sleep 0.2
-done
+lc_setup
+lc_user_add sam screener screen-pass-1
+lc_user_add sue supervisor super-pass-1
+lc_user_add aud auditor audit-pass-1
+lc_user_add pat screener pre-pass-1
+lc_start --demo --rate 1 --tip-share 1 --seed 3
 # The TIP library is built on its own thread; bags before it carry no
 # projection. Another screener clears those, so sam's first bag has one.
 "$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" pretip "http://127.0.0.1:$port" \

@@ -8,30 +8,15 @@
 # restart's recovery) no folder lacks a row.
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-pid=""; cpid=""
-cleanup() {
-  for p in $pid $cpid; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
+lc_setup
+cpid=""
+trap 'if [ -n "$cpid" ]; then kill -9 "$cpid" 2>/dev/null || true; fi; lc_cleanup' EXIT
 
-data=$work/data
-printf 'screen-pass-1\n' | "$LUCENT" user add --data "$data" --role screener sam >/dev/null
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+lc_user_add sam screener screen-pass-1
 client="$LC_SOURCE_DIR/tests/integration/station_client.py"
 
-start() {
-  "$LUCENT" station --demo --no-atr --data "$data" --port "$port" --rate 5 --tip-share 0.2 \
-    --seed "$1" 2>> "$work/station.log" &
-  pid=$!
-  for _ in $(seq 150); do
-    if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then return 0; fi
-    sleep 0.1
-  done
-  echo "station did not come up" >&2; cat "$work/station.log" >&2; exit 1
-}
+start() { lc_start --demo --no-atr --rate 5 --tip-share 0.2 --seed "$1"; }
 
 for round in 1 2 3 4; do
   start "$round"

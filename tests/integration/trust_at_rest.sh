@@ -12,30 +12,12 @@
 # intact scan exports as plain DICOS (audited); a damaged one does not.
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
 H="$LC_SOURCE_DIR/tests/integration/trust_at_rest.py"
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-data=$work/data
-url=""
-printf 'screen-pass-1\n' | "$LUCENT" user add --data "$data" --role screener sam >/dev/null
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-url="http://127.0.0.1:$port"
-start() {
-  "$LUCENT" station --data "$data" --port "$port" "$@" 2>> "$work/station.log" &
-  pid=$!
-  for _ in $(seq 150); do
-    if "$PY" -c "import urllib.request; urllib.request.urlopen('$url/api/health')" 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "station did not start" >&2; cat "$work/station.log" >&2; exit 1
-}
-stop() { kill -TERM "$pid"; wait "$pid"; pid=""; }
+lc_setup
+lc_user_add sam screener screen-pass-1
+start() { lc_start "$@"; }
+stop() { lc_stop; }
 
 # Bags with recognition (machine alarms and TDRs), then quick ones without.
 start --demo --rate 4 --seed 21 --tip-share 0

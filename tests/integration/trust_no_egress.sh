@@ -10,29 +10,15 @@
 # label: slow
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
 command -v strace >/dev/null || { echo "strace is missing (scripts/deps.sh installs it)" >&2; exit 1; }
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    pkill -9 -P "$pid" 2>/dev/null || true
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-data=$work/data
-printf 'screen-pass-1\n' | "$LUCENT" user add --data "$data" --role screener sam >/dev/null
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+lc_setup
+lc_user_add sam screener screen-pass-1
 strace -f -qq -e trace=connect,sendto,sendmsg,socket -o "$work/trace" \
   "$LUCENT" station --demo --data "$data" --port "$port" --rate 2 --tip-share 0.3 --seed 11 \
   2> "$work/station.log" &
 pid=$!
-for _ in $(seq 150); do
-  if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then break; fi
-  sleep 0.2
-done
+lc_wait_health
 # A screener decides every bag for 12 seconds.
 "$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" decide "http://127.0.0.1:$port" \
   "$work/decisions" 12

@@ -11,28 +11,11 @@
 # label: slow
 set -euo pipefail
 : "${LUCENT:?}" "${LC_SOURCE_DIR:?}"
-PY=${PYTHON:-/usr/bin/python3}
-work=$(mktemp -d)
-pid=""
-cleanup() {
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-data=$work/data
-printf 'screen-pass-1\n' | "$LUCENT" user add --data "$data" --role screener sam >/dev/null
-port=$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-start() {
-  "$LUCENT" station --demo --data "$data" --port "$port" --rate 2 --tip-share 0.2 --seed "$1" \
-    2>> "$work/station.log" &
-  pid=$!
-  for _ in $(seq 150); do
-    if "$PY" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/api/health')" 2>/dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "station did not start" >&2; cat "$work/station.log" >&2; exit 1
-}
-stop() { kill -TERM "$pid"; wait "$pid"; pid=""; }
+. "$LC_SOURCE_DIR/tests/integration/lib/station.bash"
+lc_setup
+lc_user_add sam screener screen-pass-1
+start() { lc_start --demo --rate 2 --tip-share 0.2 --seed "$1"; }
+stop() { lc_stop; }
 
 start 3
 "$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" decide "http://127.0.0.1:$port" \
