@@ -551,6 +551,90 @@ static int scratch_fit(scratch *s, size_t n)
 #define RING_IN  2 /* ring starts this many pixels outside the region */
 #define RING_OUT 7 /* ... and ends here */
 
+/* The profile of a region across its principal axis: the mean stripped
+ * areal density in strips one pixel wide parallel to the axis, and the
+ * depth of its deepest dip between two higher parts, over its maximum. A
+ * blade or a solid bar is a plateau or a single hump (~0); parallel rods (an
+ * umbrella's ribs round its shaft), a hollow case seen through its walls or
+ * two objects side by side dip between their parts. -1 when the region is
+ * too narrow (under 5 strips) or too faint to tell. mo: the region's moments
+ * (measure() has them); sig_bg: the background's water-equivalent sigma. */
+#define PROF_BINS 96
+
+/* The centroid (mm) and second central moments (mm^2) of a region's pixels. */
+typedef struct moments {
+    double mx, my, cxx, cyy, cxy;
+} moments;
+
+static double profile_valley(const sigma_inv *inv, const view_img *v, const uint32_t *lab,
+                             uint32_t root, const comp_stat *st, double px_mm, double line_mm,
+                             double sig_bg, const moments *mo)
+{
+    double mx = mo->mx, my = mo->my, cxx = mo->cxx, cyy = mo->cyy, cxy = mo->cxy;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+    double l2 = fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0);
+    /* the minor axis: eigenvector of l2 */
+    double ex, ey;
+    if (fabs(cxy) > 1e-12) {
+        ex = cxy, ey = l2 - cxx;
+    } else if (cxx >= cyy) {
+        ex = 0, ey = 1;
+    } else {
+        ex = 1, ey = 0;
+    }
+    double en = hypot(ex, ey);
+    ex /= en, ey /= en;
+    /* a strip as wide as a pixel is long across it */
+    double bin = fabs(ex) * line_mm + fabs(ey) * px_mm;
+    double half = sqrt(12 * l2) / 2 + 2 * bin;
+    if (2 * half / bin + 1 > PROF_BINS)
+        bin = 2 * half / (PROF_BINS - 1);
+    int nb = (int)(2 * half / bin) + 1;
+    double sum[PROF_BINS] = {0}, cnt[PROF_BINS] = {0};
+    for (uint32_t y = st->y0; y < st->y1; y++)
+        for (uint32_t x = st->x0; x < st->x1; x++) {
+            size_t gi = (size_t)y * v->w + x;
+            if (lab[gi] != root)
+                continue;
+            double t = (x * line_mm - mx) * ex + (y * px_mm - my) * ey;
+            int b = (int)floor((t + half) / bin);
+            if (b < 0 || b >= nb)
+                continue;
+            sum[b] += sigma_of(inv, v->hs[gi]) - sig_bg;
+            cnt[b]++;
+        }
+    double cmax = 0;
+    for (int b = 0; b < nb; b++)
+        cmax = fmax(cmax, cnt[b]);
+    double p[PROF_BINS];
+    int np = 0;
+    for (int b = 0; b < nb; b++)
+        if (cnt[b] >= 0.25 * cmax && cnt[b] > 0)
+            p[np++] = sum[b] / cnt[b];
+    if (np < 5)
+        return -1;
+    double q[PROF_BINS], m = 0;
+    for (int i = 0; i < np; i++) {
+        double a = p[i > 0 ? i - 1 : i], c = p[i + 1 < np ? i + 1 : i];
+        q[i] = 0.25 * a + 0.5 * p[i] + 0.25 * c;
+        m = fmax(m, q[i]);
+    }
+    if (!(m > 0.1))
+        return -1;
+    /* the deepest dip: at i, the lower of the highest values on either side
+     * minus the value at i (how much water the profile would hold there) */
+    double left[PROF_BINS], right, dip = 0;
+    left[0] = q[0];
+    for (int i = 1; i < np; i++)
+        left[i] = fmax(left[i - 1], q[i]);
+    right = q[np - 1];
+    for (int i = np - 1; i >= 0; i--) {
+        right = fmax(right, q[i]);
+        dip = fmax(dip, fmin(left[i], right) - q[i]);
+    }
+    return dip / m;
+}
+
 /* Measures component `root` (pixels with lab == root inside st's box). */
 static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                    const uint32_t *lab, uint32_t root, const comp_stat *st, double level,
@@ -759,98 +843,10 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
             if (py > run[1])
                 run[1] = py;
         }
+    const moments mo = {mx, my, cxx, cyy, cxy};
+    c->valley = profile_valley(inv, v, lab, root, st, px_mm, line_mm, sig_bg, &mo);
     c->pair = -1;
     return 1;
-}
-
-/* The profile of a region across its principal axis: the mean stripped
- * areal density in strips one pixel wide parallel to the axis, and the
- * depth of its deepest dip between two higher parts, over its maximum. A
- * blade or a solid bar is a plateau or a single hump (~0); parallel rods (an
- * umbrella's ribs round its shaft), a hollow case seen through its walls or
- * two objects side by side dip between their parts. -1 when the region is
- * too narrow (under 5 strips) or too faint to tell. */
-#define PROF_BINS 96
-
-static double profile_valley(const sigma_inv *inv, const view_img *v, const uint32_t *lab,
-                             uint32_t root, const comp_stat *st, double px_mm, double line_mm,
-                             double bg_h)
-{
-    double n = 0, mx = 0, my = 0, mxx = 0, myy = 0, mxy = 0;
-    for (uint32_t y = st->y0; y < st->y1; y++)
-        for (uint32_t x = st->x0; x < st->x1; x++) {
-            if (lab[(size_t)y * v->w + x] != root)
-                continue;
-            double X = x * line_mm, Y = y * px_mm;
-            n++, mx += X, my += Y, mxx += X * X, myy += Y * Y, mxy += X * Y;
-        }
-    if (n < 1)
-        return -1;
-    mx /= n, my /= n;
-    double cxx = mxx / n - mx * mx, cyy = myy / n - my * my, cxy = mxy / n - mx * my;
-    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
-    double l2 = fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0);
-    /* the minor axis: eigenvector of l2 */
-    double ex, ey;
-    if (fabs(cxy) > 1e-12) {
-        ex = cxy, ey = l2 - cxx;
-    } else if (cxx >= cyy) {
-        ex = 0, ey = 1;
-    } else {
-        ex = 1, ey = 0;
-    }
-    double en = hypot(ex, ey);
-    ex /= en, ey /= en;
-    /* a strip as wide as a pixel is long across it */
-    double bin = fabs(ex) * line_mm + fabs(ey) * px_mm;
-    double half = sqrt(12 * l2) / 2 + 2 * bin;
-    if (2 * half / bin + 1 > PROF_BINS)
-        bin = 2 * half / (PROF_BINS - 1);
-    int nb = (int)(2 * half / bin) + 1;
-    double sum[PROF_BINS] = {0}, cnt[PROF_BINS] = {0};
-    double sig_bg = sigma_of(inv, bg_h);
-    for (uint32_t y = st->y0; y < st->y1; y++)
-        for (uint32_t x = st->x0; x < st->x1; x++) {
-            size_t gi = (size_t)y * v->w + x;
-            if (lab[gi] != root)
-                continue;
-            double t = (x * line_mm - mx) * ex + (y * px_mm - my) * ey;
-            int b = (int)floor((t + half) / bin);
-            if (b < 0 || b >= nb)
-                continue;
-            sum[b] += sigma_of(inv, v->hs[gi]) - sig_bg;
-            cnt[b]++;
-        }
-    double cmax = 0;
-    for (int b = 0; b < nb; b++)
-        cmax = fmax(cmax, cnt[b]);
-    double p[PROF_BINS];
-    int np = 0;
-    for (int b = 0; b < nb; b++)
-        if (cnt[b] >= 0.25 * cmax && cnt[b] > 0)
-            p[np++] = sum[b] / cnt[b];
-    if (np < 5)
-        return -1;
-    double q[PROF_BINS], m = 0;
-    for (int i = 0; i < np; i++) {
-        double a = p[i > 0 ? i - 1 : i], c = p[i + 1 < np ? i + 1 : i];
-        q[i] = 0.25 * a + 0.5 * p[i] + 0.25 * c;
-        m = fmax(m, q[i]);
-    }
-    if (!(m > 0.1))
-        return -1;
-    /* the deepest dip: at i, the lower of the highest values on either side
-     * minus the value at i (how much water the profile would hold there) */
-    double left[PROF_BINS], right, dip = 0;
-    left[0] = q[0];
-    for (int i = 1; i < np; i++)
-        left[i] = fmax(left[i - 1], q[i]);
-    right = q[np - 1];
-    for (int i = np - 1; i >= 0; i--) {
-        right = fmax(right, q[i]);
-        dip = fmax(dip, fmin(left[i], right) - q[i]);
-    }
-    return dip / m;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -920,6 +916,17 @@ static void comp_stats(const uint32_t *lab, uint32_t w, uint32_t h, comp_stat *s
     }
 }
 
+/* The statistics of the component rooted at pixel i when it is a candidate's
+ * size (MIN_AREA_PX up to 35 % of the n pixels of the view), else NULL. */
+static const comp_stat *candidate_comp(const uint32_t *lab, const comp_stat *stat, size_t i,
+                                       size_t n)
+{
+    if (lab[i] != i)
+        return NULL;
+    const comp_stat *s = &stat[i];
+    return s->area < MIN_AREA_PX || s->area > 0.35 * (double)n ? NULL : s;
+}
+
 /* Running minimum (is_max = 0) or maximum of the n values in[0..n-1] over
  * the window of radius r centred on each, written to out[0], out[stride],
  * ...; outside the line counts as absent. van Herk / Gil-Werman: three
@@ -972,8 +979,8 @@ static int opening(float *p, uint32_t w, uint32_t h, size_t rx, size_t ry)
     return 0;
 }
 
-/* Measures component `root` as a candidate of `view` (measure(), then its
- * profile valley) and adds it to cs; a region measure() rejects is skipped. */
+/* Measures component `root` as a candidate of `view` and adds it to cs; a
+ * region measure() rejects is skipped. */
 static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                                uint32_t view, const uint32_t *lab, uint32_t root,
                                const comp_stat *s, double level, double px_mm, double line_mm,
@@ -986,7 +993,6 @@ static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const
         return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
     if (r == 0)
         return LC_OK;
-    c.valley = profile_valley(inv, v, lab, root, s, px_mm, line_mm, c.bg_h);
     c.view = view;
     return push(cs, &c, v->wr ? sc->runs : NULL, err);
 }
@@ -1045,12 +1051,9 @@ static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, c
     label(mask, v->w, v->h, lab);
     comp_stats(lab, v->w, v->h, stat);
     const float *bg[2] = {bh, bl};
-    double max_area = 0.35 * (double)n;
     for (size_t i = 0; i < n && st == LC_OK; i++) {
-        if (lab[i] != i)
-            continue;
-        comp_stat *s = &stat[i];
-        if (s->area < MIN_AREA_PX || s->area > max_area)
+        const comp_stat *s = candidate_comp(lab, stat, i, n);
+        if (!s)
             continue;
         st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, cs,
                            err);
@@ -1076,7 +1079,6 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
         goto done;
     }
     size_t first_prev = cs->n, first_cur = cs->n;
-    double max_area = 0.35 * (double)n;
     for (int k = 0; k <= N_LEVELS && st == LC_OK; k++) {
         /* levels 0.06 .. ~8 geometric, then the impenetrable mask itself */
         int imp_level = k == N_LEVELS;
@@ -1090,10 +1092,8 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
         first_prev = first_cur;
         first_cur = cs->n;
         for (size_t i = 0; i < n && st == LC_OK; i++) {
-            if (lab[i] != i)
-                continue;
-            comp_stat *s = &stat[i];
-            if (s->area < MIN_AREA_PX || s->area > max_area)
+            const comp_stat *s = candidate_comp(lab, stat, i, n);
+            if (!s)
                 continue;
             /* the same region as at the level below (stable): keep one */
             int dup = 0;

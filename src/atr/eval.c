@@ -576,15 +576,13 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         }
         if (st == LC_OK)
             st = read_boxes(labels, b, err);
-        if (st == LC_OK && o.features) {
-            lc__atr_cands cs;
-            st = lc__atr_analyze_scan(t, scan, &all, &b->res, &cs, err);
-            if (st == LC_OK && features_rows(&feat, &flen, &fcap, b, &cs) != LC_OK)
-                st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
-            lc__atr_cands_free(&cs);
-        } else if (st == LC_OK) {
-            st = lc_atr_analyze(t, scan, &all, &b->res, err);
-        }
+        /* with a feature dump, every candidate behind the result too */
+        lc__atr_cands cs = {0};
+        if (st == LC_OK)
+            st = lc__atr_analyze_scan(t, scan, &all, &b->res, o.features ? &cs : NULL, err);
+        if (st == LC_OK && o.features && features_rows(&feat, &flen, &fcap, b, &cs) != LC_OK)
+            st = lc_error_set(err, LC_ERR_NOMEM, "atr eval: out of memory");
+        lc__atr_cands_free(&cs);
         lc_scan_free(scan);
         if (st != LC_OK) {
             lc_error_prefix(err, "%s: ", b->name);
