@@ -75,17 +75,15 @@ lc_status lc_station_export(const char *data_dir, const char *passphrase, const 
         s = lc_store_scan_find(store, scan_id, &row, err);
     if (s == LC_OK && row.erased_unix_us)
         s = lc__erased_error(&row, err);
-    char dir[4400], kdir[4200];
-    snprintf(dir, sizeof dir, "%s/%s", data_dir, s == LC_OK ? row.dir : "");
+    char kdir[4200];
     snprintf(kdir, sizeof kdir, "%s/keys", data_dir);
-    lc_dicos_io in = lc_dicos_folder_io(dir);
-    if (s == LC_OK && row.sealed) {
+    if (s == LC_OK && row.sealed)
         s = lc_keys_load(kdir, passphrase && *passphrase ? passphrase : NULL, &keys, err);
-        if (s == LC_OK)
-            s = lc__sealed_io_init(data_dir, keys, &row, &sio, &in, err);
-    }
+    lc_dicos_io in = {0};
     if (s == LC_OK)
-        s = list_files(dir, &names, &n, err);
+        s = lc__scan_io_open(data_dir, keys, &row, &sio, &in, err);
+    if (s == LC_OK)
+        s = list_files(sio.dir, &names, &n, err);
     if (s == LC_OK && n == 0)
         s = lc_error_set(err, LC_ERR_NOT_FOUND, "scans/%s: no files", scan_id);
     if (s == LC_OK)

@@ -219,14 +219,10 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
         return s;
     if (row.erased_unix_us)
         return lc__erased_error(&row, err);
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s/%s", st->cfg.data_dir, row.dir);
     lc__sealed_io sio;
-    lc_dicos_io io = lc_dicos_folder_io(dir);
-    if (row.sealed) {
-        if ((s = lc__sealed_io_init(st->cfg.data_dir, st->keys, &row, &sio, &io, err)) != LC_OK)
-            return s;
-    }
+    lc_dicos_io io;
+    if ((s = lc__scan_io_open(st->cfg.data_dir, st->keys, &row, &sio, &io, err)) != LC_OK)
+        return s;
     lc_scan *scan = NULL;
     lc__bag *bag = NULL;
     lc_dicos_tdr *tdr = NULL;
@@ -257,8 +253,7 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
         }
     }
 done:
-    if (row.sealed)
-        sodium_memzero(&sio, sizeof sio);
+    sodium_memzero(&sio, sizeof sio);
     lc_dicos_tdr_free(tdr);
     lc_scan_free(scan);
     if (s != LC_OK) {
@@ -361,14 +356,9 @@ lc_status lc__write_operator_tdr(lc_station *st, const lc_scan_row *row, lc_erro
     tdr.alarm = row->decision == LC_DECISION_SEARCH ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
     lc__strlcpy(tdr.algorithm, row->decided_by, sizeof tdr.algorithm);
     tdr.decided_unix_us = row->decided_unix_us;
-    char dir[4400];
-    snprintf(dir, sizeof dir, "%s/%s", st->cfg.data_dir, row->dir);
-    lc_dicos_io io = lc_dicos_folder_io(dir);
     lc__sealed_io sio;
-    memset(&sio, 0, sizeof sio);
-    lc_status s = LC_OK;
-    if (row->sealed)
-        s = lc__sealed_io_init(st->cfg.data_dir, st->keys, row, &sio, &io, err);
+    lc_dicos_io io;
+    lc_status s = lc__scan_io_open(st->cfg.data_dir, st->keys, row, &sio, &io, err);
     if (s == LC_OK)
         s = lc_dicos_write_tdr_io(&io, &tdr, err);
     sodium_memzero(&sio, sizeof sio);
@@ -455,12 +445,15 @@ static lc_status sealed_put(void *user, const char *name, const void *data, size
     return lc_seal_file(sio->key, path, ident, data, len, err);
 }
 
-lc_status lc__sealed_io_init(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
-                             lc__sealed_io *sio, lc_dicos_io *io, lc_error *err)
+lc_status lc__scan_io_open(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
+                           lc__sealed_io *sio, lc_dicos_io *io, lc_error *err)
 {
     memset(sio, 0, sizeof *sio);
     snprintf(sio->dir, sizeof sio->dir, "%s/%s", data_dir, row->dir);
     snprintf(sio->ident, sizeof sio->ident, "scans/%s", row->scan_id);
+    *io = lc_dicos_folder_io(sio->dir);
+    if (!row->sealed)
+        return LC_OK;
     if (!keys)
         return lc_error_set(err, LC_ERR_STATE, "%s: sealed, but the site keys are not loaded",
                             sio->ident);

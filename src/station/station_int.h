@@ -353,11 +353,14 @@ typedef struct lc__sealed_io {
     uint8_t key[32];
 } lc__sealed_io;
 
-/* Unwraps row's key with the data key of keys into sio and points io at the
- * scan's sealed files under data_dir. Returns LC_OK, LC_ERR_STATE (no keys loaded),
- * LC_ERR_FORMAT (the wrapped key does not open: wrong site key, or altered). */
-lc_status lc__sealed_io_init(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
-                             lc__sealed_io *sio, lc_dicos_io *io, lc_error *err);
+/* Points io at the files of row's scan, DATA_DIR/<row->dir> (its path in
+ * sio->dir, which io borrows: sio must outlive io): the folder itself for a
+ * clear scan; for a sealed one, row's key is unwrapped with the data key of
+ * keys into sio and io seals and opens the files. Returns LC_OK, LC_ERR_STATE
+ * (sealed, no keys loaded), LC_ERR_FORMAT (the wrapped key does not open:
+ * wrong site key, or altered). The caller wipes sio when done. */
+lc_status lc__scan_io_open(const char *data_dir, const lc_site_keys *keys, const lc_scan_row *row,
+                           lc__sealed_io *sio, lc_dicos_io *io, lc_error *err);
 
 /* Writes the operator's TDR (tdr_operator.dcs: TDR Type OPERATOR, Alarm
  * Decision ALARM for "search" or CLEAR, the screener's account as the
