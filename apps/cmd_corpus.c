@@ -58,6 +58,12 @@ static int parse_list(const char *s, double *v, int n)
     return 1;
 }
 
+/* "MIN,MAX" with 0 < MIN <= MAX <= hi into r. */
+static int parse_range(const char *s, double hi, double r[2])
+{
+    return parse_list(s, r, 2) && r[0] > 0 && r[1] >= r[0] && r[1] <= hi;
+}
+
 static int run(int argc, char **argv)
 {
     const char *cmd = "corpus";
@@ -94,15 +100,13 @@ static int run(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--mass") == 0) {
             double m[2];
-            if (!has_val || !parse_list(argv[i + 1], m, 2) || !(m[0] > 0) || m[1] < m[0] ||
-                m[1] > 20000)
+            if (!has_val || !parse_range(argv[i + 1], 20000, m))
                 return cli_usage(cmd, "--mass needs MIN,MAX in g with 0 < MIN <= MAX <= 20000");
             o.min_mass_g = m[0], o.max_mass_g = m[1];
             i++;
         } else if (strcmp(a, "--fill") == 0) {
             double m[2];
-            if (!has_val || !parse_list(argv[i + 1], m, 2) || !(m[0] > 0) || m[1] < m[0] ||
-                m[1] > 1)
+            if (!has_val || !parse_range(argv[i + 1], 1, m))
                 return cli_usage(cmd, "--fill needs MIN,MAX with 0 < MIN <= MAX <= 1");
             o.min_fill = m[0], o.max_fill = m[1];
             i++;
