@@ -241,26 +241,12 @@ def cmd_keys(data, out):
 
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
-    if cmd == "wait":
-        cmd_wait(*args)
-    elif cmd == "files":
-        cmd_files(*args)
-    elif cmd == "images":
-        cmd_images(*args)
-    elif cmd == "damage":
-        cmd_damage(*args)
-    elif cmd == "damaged":
-        cmd_damaged(*args)
-    elif cmd == "pick":
-        cmd_pick(*args)
-    elif cmd == "plain":
-        cmd_plain(*args)
-    elif cmd == "keys":
-        cmd_keys(*args)
-    elif cmd == "retention":
-        cmd_retention(*args)
-    else:
+    commands = {"wait": cmd_wait, "files": cmd_files, "images": cmd_images,
+                "damage": cmd_damage, "damaged": cmd_damaged, "pick": cmd_pick,
+                "plain": cmd_plain, "keys": cmd_keys, "retention": cmd_retention}
+    if cmd not in commands:
         sys.exit(f"unknown command {cmd}")
+    commands[cmd](*args)
 
 
 if __name__ == "__main__":
