@@ -144,6 +144,24 @@ static void test_accounts(void **state)
     lc_store_close(st);
 }
 
+/* The store's statistics, parsed (caller decrefs). */
+static json_t *stats_of(lc_store *st)
+{
+    char *js = NULL;
+    lc_error err;
+    assert_int_equal(lc_store_stats_json(st, 0, &js, &err), LC_OK);
+    json_t *s = json_loads(js, 0, NULL);
+    free(js);
+    assert_non_null(s);
+    return s;
+}
+
+/* The integer `key` of the statistics' totals. */
+static json_int_t total(json_t *stats, const char *key)
+{
+    return json_integer_value(json_object_get(json_object_get(stats, "totals"), key));
+}
+
 static void add_scan(lc_store *st, const char *id, int tip, int gt, int64_t *row_id)
 {
     lc_scan_row r;
@@ -214,15 +232,11 @@ static void test_scans_and_stats(void **state)
     assert_int_equal(rows[1].decision, LC_DECISION_NONE);
     free(rows);
 
-    char *js = NULL;
-    assert_int_equal(lc_store_stats_json(st, 0, &js, &err), LC_OK);
-    json_t *s = json_loads(js, 0, NULL);
-    free(js);
-    json_t *tot = json_object_get(s, "totals");
-    assert_int_equal(json_integer_value(json_object_get(tot, "scans")), 32);
-    assert_int_equal(json_integer_value(json_object_get(tot, "pending")), 1);
-    assert_int_equal(json_integer_value(json_object_get(tot, "searched")), 11);
-    assert_int_equal(json_integer_value(json_object_get(tot, "tip_presented")), 10);
+    json_t *s = stats_of(st);
+    assert_int_equal(total(s, "scans"), 32);
+    assert_int_equal(total(s, "pending"), 1);
+    assert_int_equal(total(s, "searched"), 11);
+    assert_int_equal(total(s, "tip_presented"), 10);
     json_t *scr = json_object_get(s, "screeners");
     assert_int_equal(json_array_size(scr), 2);
     json_t *bob = json_array_get(scr, 0);
@@ -405,14 +419,10 @@ static void test_sealed_rows_and_erasure(void **state)
     assert_int_equal(lc_store_scan_erase(st, a, "retention", 0.5, &err), LC_OK);
     assert_int_equal(lc_store_scan_erase(st, 1, "retention", 0.5, &err), LC_OK); /* clear-text */
     /* An erased bag is no longer waiting for a decision: pending are B and E. */
-    char *js = NULL;
-    assert_int_equal(lc_store_stats_json(st, 0, &js, &err), LC_OK);
-    json_t *sj = json_loads(js, 0, NULL);
-    free(js);
-    json_t *tot = json_object_get(sj, "totals");
-    assert_int_equal(json_integer_value(json_object_get(tot, "scans")), 7);
-    assert_int_equal(json_integer_value(json_object_get(tot, "erased")), 2);
-    assert_int_equal(json_integer_value(json_object_get(tot, "pending")), 2);
+    json_t *sj = stats_of(st);
+    assert_int_equal(total(sj, "scans"), 7);
+    assert_int_equal(total(sj, "erased"), 2);
+    assert_int_equal(total(sj, "pending"), 2);
     json_decref(sj);
     char *ev = NULL;
     assert_int_equal(lc_store_event_list_json(st, 0, 1000, &ev, &err), LC_OK);
