@@ -845,6 +845,14 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
         }
     const moments mo = {mx, my, cxx, cyy, cxy};
     c->valley = profile_valley(inv, v, lab, root, st, px_mm, line_mm, sig_bg, &mo);
+    /* the long axis: eigenvector of l1 */
+    double ex = l1 - cyy, ey = cxy;
+    if (!(hypot(ex, ey) > 1e-12))
+        ex = cxx >= cyy ? 1 : 0, ey = cxx >= cyy ? 0 : 1;
+    double en = hypot(ex, ey);
+    c->axis[0] = mx, c->axis[1] = my, c->axis[2] = ex / en, c->axis[3] = ey / en;
+    c->handle = -1;
+    c->handle_lo = -1;
     c->pair = -1;
     return 1;
 }
@@ -1000,8 +1008,8 @@ static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const
 /* Metal-excess candidates: a steel blade over clothing or beside its handle
  * merges, at every A_H threshold, with what has a similar total attenuation,
  * and the merged region reads organic. Here the background of every pixel
- * is the opening of A_H and of A_L by a rectangle wider than a blade
- * (EXC_WIN_MM); the pixels whose excess over it is thick (EXC_SIGMA
+ * is bg, the opening of A_H and of A_L by a rectangle wider than a blade
+ * (EXC_WIN_MM, view_candidates); the pixels whose excess over it is thick (EXC_SIGMA
  * water-equivalent) and reads as metal after the same stripping as a
  * candidate's (EXC_ZEFF), or are impenetrable, form the candidates, measured
  * against that background. They carry level 0 (the tree's levels start at
@@ -1011,25 +1019,13 @@ static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const
 #define EXC_ZEFF   15.0
 
 static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
-                                   uint32_t view, double px_mm, double line_mm, uint8_t *mask,
-                                   uint32_t *lab, comp_stat *stat, scratch *sc, lc__atr_cands *cs,
-                                   lc_error *err)
+                                   uint32_t view, double px_mm, double line_mm,
+                                   const float *const bg[2], uint8_t *mask, uint32_t *lab,
+                                   comp_stat *stat, scratch *sc, lc__atr_cands *cs, lc_error *err)
 {
     size_t n = (size_t)v->w * v->h;
-    float *bh = lc__mallocn(n, sizeof *bh), *bl = lc__mallocn(n, sizeof *bl);
+    const float *bh = bg[0], *bl = bg[1];
     lc_status st = LC_OK;
-    size_t rx = (size_t)lround(0.5 * EXC_WIN_MM / line_mm);
-    size_t ry = (size_t)lround(0.5 * EXC_WIN_MM / px_mm);
-    if (!bh || !bl) {
-        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
-        goto done;
-    }
-    memcpy(bh, v->hs, n * sizeof *bh);
-    memcpy(bl, v->ls, n * sizeof *bl);
-    if (opening(bh, v->w, v->h, rx, ry) != 0 || opening(bl, v->w, v->h, rx, ry) != 0) {
-        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
-        goto done;
-    }
     /* water of EXC_SIGMA adds at least this much A_H on any background of
      * the table (the slope falls with hardening): a cheap first test */
     double dh_min = 0.9 * EXC_SIGMA * (inv->a[SIG_N - 1] - inv->a[SIG_N - 2]) / SIG_STEP;
@@ -1050,7 +1046,6 @@ static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, c
     }
     label(mask, v->w, v->h, lab);
     comp_stats(lab, v->w, v->h, stat);
-    const float *bg[2] = {bh, bl};
     for (size_t i = 0; i < n && st == LC_OK; i++) {
         const comp_stat *s = candidate_comp(lab, stat, i, n);
         if (!s)
@@ -1058,10 +1053,91 @@ static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, c
         st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, cs,
                            err);
     }
-done:
-    free(bh);
-    free(bl);
     return st;
+}
+
+/* The handle cues (lc__atr_cand.handle, handle_lo): what goes on along an
+ * elongated metal candidate's long axis beyond its ends. A knife's blade goes
+ * on at one end into its handle or tang; a bare blade, a ruler or a coin
+ * stops at both; a battery inside a laptop seen edge-on, or a rib inside an
+ * umbrella, is continued at both by the longer object around it. Beyond each
+ * end the excess over the opening background (view_candidates: wider objects
+ * are the background) is sampled every HANDLE_STEP for HANDLE_LEN, on the
+ * axis (within HANDLE_HALF) and on either flank (HANDLE_FLANK0..1 off it). A
+ * step counts when the axis stands out by HANDLE_SIGMA water-equivalent (a
+ * plastic or wooden handle: 1.3..2.2 g/cm2) both from the background and
+ * from either flank: something as narrow as a handle goes on along the axis,
+ * not clutter lying across it. An end's cue is the fraction of its steps
+ * that count (steps off the image do not). */
+#define HANDLE_GAP    3.0 /* mm past the end: the blurred edge is the candidate's */
+#define HANDLE_STEP   2.0 /* mm */
+#define HANDLE_N      31  /* steps: HANDLE_LEN = 60 mm */
+#define HANDLE_HALF   5.0 /* mm */
+#define HANDLE_FLANK0 18.0
+#define HANDLE_FLANK1 26.0
+#define HANDLE_SIGMA  0.5 /* g/cm2 */
+
+/* One end of a candidate, looking away from it along its axis. */
+typedef struct handle_probe {
+    const sigma_inv *inv;
+    const view_img *v;
+    const float *bh; /* the opening background of A_H */
+    double o[2];     /* the candidate's centroid, mm */
+    double e[2];     /* unit vector along the axis, towards the end */
+    double px_mm, line_mm;
+} handle_probe;
+
+/* Mean excess sigma over u in [u0, u1] (mm across the axis, in steps of
+ * HANDLE_STEP) at t along it; NaN when off the image. */
+static double handle_mean(const handle_probe *p, double t, double u0, double u1)
+{
+    const view_img *v = p->v;
+    int nu = (int)lround((u1 - u0) / HANDLE_STEP) + 1;
+    double s = 0;
+    for (int k = 0; k < nu; k++) {
+        double u = u0 + k * HANDLE_STEP;
+        double X = p->o[0] + t * p->e[0] - u * p->e[1], Y = p->o[1] + t * p->e[1] + u * p->e[0];
+        long x = lround(X / p->line_mm), y = lround(Y / p->px_mm);
+        if (x < 0 || y < 0 || x >= (long)v->w || y >= (long)v->h)
+            return NAN;
+        size_t gi = (size_t)y * v->w + (size_t)x;
+        s += v->imp[gi] ? 10.0 : sigma_of(p->inv, v->hs[gi]) - sigma_of(p->inv, p->bh[gi]);
+    }
+    return s / nu;
+}
+
+/* The cue of the end of c in direction sign (+1 or -1 along its axis). */
+static double handle_end(const sigma_inv *inv, const view_img *v, const float *bh,
+                         const lc__atr_cand *c, double sign, double px_mm, double line_mm)
+{
+    const handle_probe p = {
+        inv,   v,      bh, {c->axis[0], c->axis[1]}, {sign * c->axis[2], sign * c->axis[3]},
+        px_mm, line_mm};
+    int hit = 0;
+    for (int k = 0; k < HANDLE_N; k++) {
+        double t = 0.5 * c->length_mm + HANDLE_GAP + k * HANDLE_STEP;
+        double on = handle_mean(&p, t, -HANDLE_HALF, HANDLE_HALF);
+        double f1 = handle_mean(&p, t, HANDLE_FLANK0, HANDLE_FLANK1);
+        double f2 = handle_mean(&p, t, -HANDLE_FLANK1, -HANDLE_FLANK0);
+        if (isfinite(on) && isfinite(f1) && isfinite(f2))
+            hit += on >= HANDLE_SIGMA && on - fmax(f1, f2) >= HANDLE_SIGMA;
+    }
+    return (double)hit / HANDLE_N;
+}
+
+static void handle_cues(const sigma_inv *inv, const view_img *v, const float *bh, double px_mm,
+                        double line_mm, lc__atr_cands *cs, size_t first)
+{
+    for (size_t i = first; i < cs->n; i++) {
+        lc__atr_cand *c = &cs->c[i];
+        int metal = c->imp_frac > 0.3 || (isfinite(c->zeff) && c->zeff >= EXC_ZEFF);
+        if (!metal || c->length_mm < 40 || c->length_mm < 2.5 * c->width_mm)
+            continue;
+        double h1 = handle_end(inv, v, bh, c, 1, px_mm, line_mm);
+        double h2 = handle_end(inv, v, bh, c, -1, px_mm, line_mm);
+        c->handle = fmax(h1, h2);
+        c->handle_lo = fmin(h1, h2);
+    }
 }
 
 static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
@@ -1072,13 +1148,24 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
     uint8_t *mask = lc__mallocn(n, 1);
     uint32_t *lab = lc__mallocn(n, sizeof *lab);
     comp_stat *stat = lc__mallocn(n, sizeof *stat);
+    float *bh = lc__mallocn(n, sizeof *bh), *bl = lc__mallocn(n, sizeof *bl);
     scratch sc = {0};
     lc_status st = LC_OK;
-    if (!mask || !lab || !stat) {
+    if (!mask || !lab || !stat || !bh || !bl) {
         st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
         goto done;
     }
-    size_t first_prev = cs->n, first_cur = cs->n;
+    /* the background under thin objects: the opening of A_H and A_L by a
+     * rectangle wider than a blade (EXC_WIN_MM) */
+    memcpy(bh, v->hs, n * sizeof *bh);
+    memcpy(bl, v->ls, n * sizeof *bl);
+    size_t rx = (size_t)lround(0.5 * EXC_WIN_MM / line_mm);
+    size_t ry = (size_t)lround(0.5 * EXC_WIN_MM / px_mm);
+    if (opening(bh, v->w, v->h, rx, ry) != 0 || opening(bl, v->w, v->h, rx, ry) != 0) {
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+        goto done;
+    }
+    size_t first_view = cs->n, first_prev = cs->n, first_cur = cs->n;
     for (int k = 0; k <= N_LEVELS && st == LC_OK; k++) {
         /* levels 0.06 .. ~8 geometric, then the impenetrable mask itself */
         int imp_level = k == N_LEVELS;
@@ -1111,9 +1198,14 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
                                &sc, cs, err);
         }
     }
+    const float *bg[2] = {bh, bl};
     if (st == LC_OK)
-        st = excess_candidates(t, inv, v, view, px_mm, line_mm, mask, lab, stat, &sc, cs, err);
+        st = excess_candidates(t, inv, v, view, px_mm, line_mm, bg, mask, lab, stat, &sc, cs, err);
+    if (st == LC_OK)
+        handle_cues(inv, v, bh, px_mm, line_mm, cs, first_view);
 done:
+    free(bh);
+    free(bl);
     free(sc.runs);
     free(sc.buf);
     free(sc.buf2);

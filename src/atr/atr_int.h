@@ -39,6 +39,14 @@ typedef struct lc__atr_cand {
                                      principal axis, over its maximum: ~0 for a plate or a
                                      solid bar, large for parallel rods or a hollow case;
                                      -1 when too narrow to tell */
+    double axis[4];               /* centroid (x along the belt, y across; mm) and the unit
+                                     vector of the principal (long) axis */
+    double handle;                /* what continues the object along its long axis beyond an
+                                     end (a knife's handle or tang), 0..1: the larger of the
+                                     two ends' cues (atr.c, handle_cues); -1 not measured
+                                     (not metal, or not elongated) */
+    double handle_lo;             /* the smaller of the two: continued at both ends (a
+                                     battery inside a laptop seen edge-on); -1 not measured */
     double density;               /* two-view density estimate, g/cm^3 (0 unknown) */
     int density_geom;             /* 1: density from the fan geometry (line by line), 0: the rough
                                      fixed-pixel estimate */
@@ -107,7 +115,7 @@ void lc__atr_score(const lc_atr_options *o, lc__atr_cand *c, const lc__atr_cand 
  * 1 / (1 + exp(-(bias + sum of the stumps' values))), and a stump adds lo
  * when its feature is below `at`, hi otherwise. Being additive, the logit
  * splits exactly into one contribution per feature, which explains a score. */
-#define LC__ATR_NF 36
+#define LC__ATR_NF 38
 typedef struct lc__atr_stump {
     uint8_t feature;
     float at, lo, hi;
