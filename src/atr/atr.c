@@ -530,7 +530,8 @@ typedef struct scratch {
     size_t cap_runs;
     float *buf; /* ring values */
     float *buf2;
-    uint8_t *m; /* local masks */
+    double *sig; /* stripped sigma of the region's pixels (local box) */
+    uint8_t *m;  /* local masks */
     size_t cap;
 } scratch;
 
@@ -540,11 +541,13 @@ static int scratch_fit(scratch *s, size_t n)
         return 1;
     free(s->buf);
     free(s->buf2);
+    free(s->sig);
     free(s->m);
     s->buf = lc__mallocn(n, sizeof(float));
     s->buf2 = lc__mallocn(n, sizeof(float));
+    s->sig = lc__mallocn(n, sizeof(double));
     s->m = lc__mallocn(n, 2);
-    s->cap = (s->buf && s->buf2 && s->m) ? n : 0;
+    s->cap = (s->buf && s->buf2 && s->sig && s->m) ? n : 0;
     return s->cap != 0;
 }
 
@@ -561,14 +564,21 @@ static int scratch_fit(scratch *s, size_t n)
  * (measure() has them); sig_bg: the background's water-equivalent sigma. */
 #define PROF_BINS 96
 
+/* The stripped sigma of a region's pixels in measure()'s local box, which
+ * starts at (x0, y0) and is w pixels wide. */
+typedef struct local_sig {
+    const double *sig;
+    uint32_t x0, y0, w;
+} local_sig;
+
 /* The centroid (mm) and second central moments (mm^2) of a region's pixels. */
 typedef struct moments {
     double mx, my, cxx, cyy, cxy;
 } moments;
 
-static double profile_valley(const sigma_inv *inv, const view_img *v, const uint32_t *lab,
-                             uint32_t root, const comp_stat *st, double px_mm, double line_mm,
-                             double sig_bg, const moments *mo)
+static double profile_valley(const view_img *v, const uint32_t *lab, uint32_t root,
+                             const comp_stat *st, double px_mm, double line_mm, const local_sig *ls,
+                             const moments *mo)
 {
     double mx = mo->mx, my = mo->my, cxx = mo->cxx, cyy = mo->cyy, cxy = mo->cxy;
     double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
@@ -600,7 +610,7 @@ static double profile_valley(const sigma_inv *inv, const view_img *v, const uint
             int b = (int)floor((t + half) / bin);
             if (b < 0 || b >= nb)
                 continue;
-            sum[b] += sigma_of(inv, v->hs[gi]) - sig_bg;
+            sum[b] += ls->sig[(size_t)(y - ls->y0) * ls->w + (x - ls->x0)];
             cnt[b]++;
         }
     double cmax = 0;
@@ -772,6 +782,7 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
             if (v->imp[gi])
                 n_imp++;
             double s = sigma_of(inv, v->hs[gi]) - sig_bg;
+            sc->sig[li] = s;
             mass_sig += s > 0 ? s : 0;
             if (v->wr) {
                 sw += (s > 0 ? s : 0) * v->wr[by0 + y];
@@ -831,8 +842,7 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
         for (uint32_t x = 0; x < lw; x++) {
             if (d[(size_t)y * lw + x] != 0)
                 continue;
-            size_t gi = (size_t)(by0 + y) * v->w + (size_t)(bx0 + x);
-            double s = sigma_of(inv, v->hs[gi]) - sig_bg;
+            double s = sc->sig[(size_t)y * lw + x];
             float *run = &sc->runs[3 * (size_t)(bx0 + x - st->x0)];
             run[2] += (float)((s > 0 ? s : 0) * v->wr[by0 + y]);
             if (!(s >= 0.5 * c->sigma))
@@ -844,7 +854,8 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
                 run[1] = py;
         }
     const moments mo = {mx, my, cxx, cyy, cxy};
-    c->valley = profile_valley(inv, v, lab, root, st, px_mm, line_mm, sig_bg, &mo);
+    const local_sig ls = {sc->sig, (uint32_t)bx0, (uint32_t)by0, lw};
+    c->valley = profile_valley(v, lab, root, st, px_mm, line_mm, &ls, &mo);
     /* the long axis: eigenvector of l1 */
     double ex = l1 - cyy, ey = cxy;
     if (!(hypot(ex, ey) > 1e-12))
@@ -1209,6 +1220,7 @@ done:
     free(sc.runs);
     free(sc.buf);
     free(sc.buf2);
+    free(sc.sig);
     free(sc.m);
     free(mask);
     free(lab);
