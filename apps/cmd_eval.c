@@ -26,7 +26,7 @@ static const char help[] =
     "                detection rates (explosives >= 300 g, weapons, dense, all)\n"
     "  roc.png       the ROC curves (x false-alarm rate, y detection rate; orange\n"
     "                explosives >= 300 g, blue weapons, black dense, grey all;\n"
-    "                squares: the operating point)\n"
+    "                squares: the operating point; labelled axes and legend)\n"
     "  summary.json  the metrics at the operating point\n"
     "and prints the summary.\n"
     "\n"

@@ -316,10 +316,75 @@ static void line(lc_rgb *img, double x0, double y0, double x1, double y1, const 
     }
 }
 
-#define PW     520
-#define PH     520
-#define MARGIN 40
-#define NT     101
+/* A 5 x 7 bitmap font for the plot's labels: each glyph is 7 rows of 5
+ * bits, the top row first and the leftmost pixel in bit 4. Only the
+ * characters the labels use; others draw as blanks. */
+typedef struct glyph {
+    char c;
+    uint8_t rows[7];
+} glyph;
+
+static const glyph font5x7[] = {
+    {'0', {0x0E, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0E}},
+    {'1', {0x04, 0x0C, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'2', {0x0E, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1F}},
+    {'3', {0x1F, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0E}},
+    {'4', {0x02, 0x06, 0x0A, 0x12, 0x1F, 0x02, 0x02}},
+    {'5', {0x1F, 0x10, 0x1E, 0x01, 0x01, 0x11, 0x0E}},
+    {'6', {0x06, 0x08, 0x10, 0x1E, 0x11, 0x11, 0x0E}},
+    {'7', {0x1F, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08}},
+    {'8', {0x0E, 0x11, 0x11, 0x0E, 0x11, 0x11, 0x0E}},
+    {'9', {0x0E, 0x11, 0x11, 0x0F, 0x01, 0x02, 0x0C}},
+    {'%', {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03}},
+    {'>', {0x10, 0x08, 0x04, 0x02, 0x04, 0x08, 0x10}},
+    {'=', {0x00, 0x00, 0x1F, 0x00, 0x1F, 0x00, 0x00}},
+    {',', {0x00, 0x00, 0x00, 0x00, 0x0C, 0x04, 0x08}},
+    {'A', {0x0E, 0x11, 0x11, 0x1F, 0x11, 0x11, 0x11}},
+    {'B', {0x1E, 0x11, 0x11, 0x1E, 0x11, 0x11, 0x1E}},
+    {'C', {0x0E, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0E}},
+    {'D', {0x1C, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1C}},
+    {'E', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x1F}},
+    {'F', {0x1F, 0x10, 0x10, 0x1E, 0x10, 0x10, 0x10}},
+    {'G', {0x0E, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0F}},
+    {'I', {0x0E, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0E}},
+    {'L', {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1F}},
+    {'M', {0x11, 0x1B, 0x15, 0x15, 0x11, 0x11, 0x11}},
+    {'N', {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11}},
+    {'O', {0x0E, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0E}},
+    {'P', {0x1E, 0x11, 0x11, 0x1E, 0x10, 0x10, 0x10}},
+    {'R', {0x1E, 0x11, 0x11, 0x1E, 0x14, 0x12, 0x11}},
+    {'S', {0x0F, 0x10, 0x10, 0x0E, 0x01, 0x01, 0x1E}},
+    {'T', {0x1F, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04}},
+    {'V', {0x11, 0x11, 0x11, 0x11, 0x11, 0x0A, 0x04}},
+    {'W', {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0A}},
+    {'X', {0x11, 0x11, 0x0A, 0x04, 0x0A, 0x11, 0x11}},
+};
+
+#define GLYPH_SCALE 2
+#define GLYPH_ADV   (6 * GLYPH_SCALE) /* 5 columns and a space */
+
+/* Draws text with its top-left corner at (x, y). */
+static void text(lc_rgb *img, int x, int y, const char *s, const uint8_t c[3])
+{
+    for (; *s; s++, x += GLYPH_ADV) {
+        const glyph *g = NULL;
+        for (size_t k = 0; k < sizeof font5x7 / sizeof font5x7[0] && !g; k++)
+            if (font5x7[k].c == *s)
+                g = &font5x7[k];
+        for (int r = 0; g && r < 7; r++)
+            for (int col = 0; col < 5; col++)
+                if (g->rows[r] & (0x10 >> col))
+                    for (int dy = 0; dy < GLYPH_SCALE; dy++)
+                        for (int dx = 0; dx < GLYPH_SCALE; dx++)
+                            put(img, x + col * GLYPH_SCALE + dx, y + r * GLYPH_SCALE + dy, c);
+    }
+}
+
+#define PW       560
+#define MARGIN   70            /* left, right and top */
+#define MARGIN_B (MARGIN + 50) /* bottom: the legend's two rows too */
+#define PH       (PW - 2 * MARGIN + MARGIN + MARGIN_B)
+#define NT       101
 
 static lc_status write_roc_png(const char *path, const double *fa, const double (*det)[4],
                                double op_fa, const double op_det[4], lc_error *err)
@@ -333,13 +398,23 @@ static lc_status write_roc_png(const char *path, const double *fa, const double 
     const uint8_t col[4][3] = {{230, 120, 0}, {30, 80, 220}, {20, 20, 20}, {150, 150, 150}};
     double side = PW - 2 * MARGIN;
 #define PX(f) (MARGIN + (f)*side)
-#define PY(d) (PH - MARGIN - (d)*side)
+#define PY(d) (PH - MARGIN_B - (d)*side)
     for (int k = 0; k <= 10; k++) {
         line(img, PX(k / 10.0), PY(0), PX(k / 10.0), PY(1), grid, 1);
         line(img, PX(0), PY(k / 10.0), PX(1), PY(k / 10.0), grid, 1);
     }
     line(img, PX(0), PY(0), PX(1), PY(0), axis, 2);
     line(img, PX(0), PY(0), PX(0), PY(1), axis, 2);
+    /* ticks every 20 %, and what the axes are */
+    for (int k = 0; k <= 5; k++) {
+        char lab[8];
+        snprintf(lab, sizeof lab, "%d%%", 20 * k);
+        int w = (int)strlen(lab) * GLYPH_ADV;
+        text(img, (int)PX(k / 5.0) - w / 2, (int)PY(0) + 8, lab, axis);
+        text(img, (int)PX(0) - w - 6, (int)PY(k / 5.0) - 7, lab, axis);
+    }
+    text(img, (int)PX(0.5) - 12 * GLYPH_ADV, (int)PY(0) + 32, "FALSE ALARMS, CLEAN BAGS", axis);
+    text(img, (int)PX(0), (int)PY(1) - 26, "DETECTION", axis);
     for (int c = 3; c >= 0; c--)
         for (int i = 0; i + 1 < NT; i++)
             line(img, PX(fa[i]), PY(det[i][c]), PX(fa[i + 1]), PY(det[i + 1][c]), col[c],
@@ -349,6 +424,14 @@ static lc_status write_roc_png(const char *path, const double *fa, const double 
             for (int dx = -5; dx <= 5; dx++)
                 if (abs(dx) == 5 || abs(dy) == 5)
                     put(img, (int)PX(op_fa) + dx, (int)PY(op_det[c]) + dy, col[c]);
+    /* the legend, under the plot in two rows of two */
+    static const char *const names[4] = {"EXPLOSIVES >=300 G", "WEAPONS", "DENSE", "ALL"};
+    for (int c = 0; c < 4; c++) {
+        int lx = (int)PX(c % 2 ? 0.62 : 0.0), ly = (int)PY(0) + 62 + 20 * (c / 2);
+        line(img, lx, ly + 7, lx + 26, ly + 7, col[c], c == 3 ? 1 : 3);
+        text(img, lx + 34, ly, names[c], c == 3 ? axis : col[c]);
+    }
+    text(img, (int)PX(1) - 21 * GLYPH_ADV, (int)PY(1) - 26, "BOX = OPERATING POINT", axis);
 #undef PX
 #undef PY
     st = lc_rgb_write_png(img, path, err);

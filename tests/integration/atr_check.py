@@ -18,6 +18,7 @@ import csv
 import json
 import math
 import os
+import struct
 import sys
 
 import pydicom
@@ -120,8 +121,14 @@ def check_eval(d):
             if not math.isnan(v) and not (0 <= v <= 1):
                 fail("%s = %s" % (k, v))
     with open(os.path.join(d, "eval", "roc.png"), "rb") as f:
-        if f.read(8) != b"\x89PNG\r\n\x1a\n":
+        head = f.read(24)
+        if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
             fail("roc.png is not a PNG")
+        # the plot (420 px square) with room for the tick labels, the axis
+        # titles and the legend under it
+        w, h = struct.unpack(">II", head[16:24])
+        if (w, h) != (560, 610):
+            fail("roc.png is %d x %d, not 560 x 610" % (w, h))
 
 
 def iou(a, b):
