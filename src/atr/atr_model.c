@@ -11,6 +11,6 @@
 
 const lc__atr_model lc__atr_models[LC_ATR_CLASSES] = {
     {0, 0, NULL, 1.430093, 0},
-    {0, 0, NULL, 0.812209, 0},
+    {0, 0, NULL, 0.828550, 0},
     {0, 0, NULL, 1.000000, 0},
 };
