@@ -554,14 +554,6 @@ static int scratch_fit(scratch *s, size_t n)
 #define RING_IN  2 /* ring starts this many pixels outside the region */
 #define RING_OUT 7 /* ... and ends here */
 
-/* The profile of a region across its principal axis: the mean stripped
- * areal density in strips one pixel wide parallel to the axis, and the
- * depth of its deepest dip between two higher parts, over its maximum. A
- * blade or a solid bar is a plateau or a single hump (~0); parallel rods (an
- * umbrella's ribs round its shaft), a hollow case seen through its walls or
- * two objects side by side dip between their parts. -1 when the region is
- * too narrow (under 5 strips) or too faint to tell. mo: the region's moments
- * (measure() has them); sig_bg: the background's water-equivalent sigma. */
 #define PROF_BINS 96
 
 /* The stripped sigma of a region's pixels in measure()'s local box, which
@@ -576,6 +568,14 @@ typedef struct moments {
     double mx, my, cxx, cyy, cxy;
 } moments;
 
+/* The profile of a region across its principal axis: the mean stripped
+ * areal density in strips one pixel wide parallel to the axis, and the
+ * depth of its deepest dip between two higher parts, over its maximum. A
+ * blade or a solid bar is a plateau or a single hump (~0); parallel rods (an
+ * umbrella's ribs round its shaft), a hollow case seen through its walls or
+ * two objects side by side dip between their parts. -1 when the region is
+ * too narrow (under 5 strips) or too faint to tell. ls: the region's
+ * stripped sigma, mo: its moments (measure() has both). */
 static double profile_valley(const view_img *v, const uint32_t *lab, uint32_t root,
                              const comp_stat *st, double px_mm, double line_mm, const local_sig *ls,
                              const moments *mo)
