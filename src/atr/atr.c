@@ -563,9 +563,10 @@ typedef struct local_sig {
     uint32_t x0, y0, w;
 } local_sig;
 
-/* The centroid (mm) and second central moments (mm^2) of a region's pixels. */
+/* A region's centroid (mm), the unit vector of its minor principal axis and
+ * the variance of its pixels along that axis (mm^2). */
 typedef struct moments {
-    double mx, my, cxx, cyy, cxy;
+    double mx, my, ex, ey, l2;
 } moments;
 
 /* The profile of a region across its principal axis: the mean stripped
@@ -575,25 +576,12 @@ typedef struct moments {
  * umbrella's ribs round its shaft), a hollow case seen through its walls or
  * two objects side by side dip between their parts. -1 when the region is
  * too narrow (under 5 strips) or too faint to tell. ls: the region's
- * stripped sigma, mo: its moments (measure() has both). */
+ * stripped sigma, mo: its centroid and minor axis (measure() has both). */
 static double profile_valley(const view_img *v, const uint32_t *lab, uint32_t root,
                              const comp_stat *st, double px_mm, double line_mm, const local_sig *ls,
                              const moments *mo)
 {
-    double mx = mo->mx, my = mo->my, cxx = mo->cxx, cyy = mo->cyy, cxy = mo->cxy;
-    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
-    double l2 = fmax(tr / 2 - sqrt(fmax(tr * tr / 4 - det, 0)), 0);
-    /* the minor axis: eigenvector of l2 */
-    double ex, ey;
-    if (fabs(cxy) > 1e-12) {
-        ex = cxy, ey = l2 - cxx;
-    } else if (cxx >= cyy) {
-        ex = 0, ey = 1;
-    } else {
-        ex = 1, ey = 0;
-    }
-    double en = hypot(ex, ey);
-    ex /= en, ey /= en;
+    double mx = mo->mx, my = mo->my, ex = mo->ex, ey = mo->ey, l2 = mo->l2;
     /* a strip as wide as a pixel is long across it */
     double bin = fabs(ex) * line_mm + fabs(ey) * px_mm;
     double half = sqrt(12 * l2) / 2 + 2 * bin;
@@ -853,15 +841,14 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
             if (py > run[1])
                 run[1] = py;
         }
-    const moments mo = {mx, my, cxx, cyy, cxy};
+    /* the principal axes from the angle of the long one, which stays well
+     * conditioned when cxy is only rounding noise (an upright box), unlike
+     * an eigenvector (cxy, l - cxx) */
+    double th = 0.5 * atan2(2 * cxy, cxx - cyy);
+    c->axis[0] = mx, c->axis[1] = my, c->axis[2] = cos(th), c->axis[3] = sin(th);
+    const moments mo = {mx, my, -sin(th), cos(th), l2};
     const local_sig ls = {sc->sig, (uint32_t)bx0, (uint32_t)by0, lw};
     c->valley = profile_valley(v, lab, root, st, px_mm, line_mm, &ls, &mo);
-    /* the long axis: eigenvector of l1 */
-    double ex = l1 - cyy, ey = cxy;
-    if (!(hypot(ex, ey) > 1e-12))
-        ex = cxx >= cyy ? 1 : 0, ey = cxx >= cyy ? 0 : 1;
-    double en = hypot(ex, ey);
-    c->axis[0] = mx, c->axis[1] = my, c->axis[2] = ex / en, c->axis[3] = ey / en;
     c->handle = -1;
     c->handle_lo = -1;
     c->pair = -1;
