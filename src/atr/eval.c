@@ -363,6 +363,12 @@ static const glyph font5x7[] = {
 #define GLYPH_SCALE 2
 #define GLYPH_ADV   (6 * GLYPH_SCALE) /* 5 columns and a space */
 
+/* The width of s drawn by text(), in pixels. */
+static int text_width(const char *s)
+{
+    return (int)strlen(s) * GLYPH_ADV;
+}
+
 /* Draws text with its top-left corner at (x, y). */
 static void text(lc_rgb *img, int x, int y, const char *s, const uint8_t c[3])
 {
@@ -409,11 +415,12 @@ static lc_status write_roc_png(const char *path, const double *fa, const double 
     for (int k = 0; k <= 5; k++) {
         char lab[8];
         snprintf(lab, sizeof lab, "%d%%", 20 * k);
-        int w = (int)strlen(lab) * GLYPH_ADV;
+        int w = text_width(lab);
         text(img, (int)PX(k / 5.0) - w / 2, (int)PY(0) + 8, lab, axis);
         text(img, (int)PX(0) - w - 6, (int)PY(k / 5.0) - 7, lab, axis);
     }
-    text(img, (int)PX(0.5) - 12 * GLYPH_ADV, (int)PY(0) + 32, "FALSE ALARMS, CLEAN BAGS", axis);
+    static const char xtitle[] = "FALSE ALARMS, CLEAN BAGS", note[] = "BOX = OPERATING POINT";
+    text(img, (int)PX(0.5) - text_width(xtitle) / 2, (int)PY(0) + 32, xtitle, axis);
     text(img, (int)PX(0), (int)PY(1) - 26, "DETECTION", axis);
     for (int c = 3; c >= 0; c--)
         for (int i = 0; i + 1 < NT; i++)
@@ -431,7 +438,7 @@ static lc_status write_roc_png(const char *path, const double *fa, const double 
         line(img, lx, ly + 7, lx + 26, ly + 7, col[c], c == 3 ? 1 : 3);
         text(img, lx + 34, ly, names[c], c == 3 ? axis : col[c]);
     }
-    text(img, (int)PX(1) - 21 * GLYPH_ADV, (int)PY(1) - 26, "BOX = OPERATING POINT", axis);
+    text(img, (int)PX(1) - text_width(note), (int)PY(1) - 26, note, axis);
 #undef PX
 #undef PY
     st = lc_rgb_write_png(img, path, err);
