@@ -109,7 +109,7 @@ typedef struct lc_atr_alarm {
     double area_mm2;               /* area at the object */
     double areal_g_cm2;            /* mean stripped areal density (water-equivalent) */
     double density_g_cm3;          /* two-view estimate (fan geometry when the scan has it);
-                                      0 when unknown */
+                                      explosive alarms only, 0 when unknown */
     int32_t paired;                /* index (in the result) of the same object's alarm of the same
                                       class in another view, or -1 */
     size_t n_why;                  /* reasons in why[] (0 when the score is a hand-set rule's) */

@@ -1537,7 +1537,9 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         a->mass_g = c->mass_g;
         a->area_mm2 = c->area_mm2;
         a->areal_g_cm2 = c->sigma;
-        a->density_g_cm3 = c->density;
+        /* a water-equivalent density means something for organic matter
+         * only: a steel blade's reads about 1 (docs/atr.md) */
+        a->density_g_cm3 = a->cls == LC_ATR_EXPLOSIVE ? c->density : 0;
         a->paired = -1;
         explain(a, c, c->pair >= 0 ? &cs.c[c->pair] : NULL);
     }
