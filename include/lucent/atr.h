@@ -23,7 +23,8 @@
  *        weapon     metal (high stripped Zeff, high areal density) with the
  *                   shape of a blade (long, narrow, thin) or of a gun (a large
  *                   metal mass with an L-shaped outline);
- *        dense      impenetrable regions large enough to hide a threat.
+ *        dense      impenetrable regions large enough to hide a threat,
+ *                   in every view (a region one view sees past hides nothing).
  *      The weapon score is a learned model (boosted stumps started from the
  *      rule, trained on simulated corpora by scripts/train_atr.py); every
  *      class's operating point was set on training corpora (docs/atr.md).

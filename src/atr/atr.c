@@ -851,6 +851,7 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     c->valley = profile_valley(v, lab, root, st, px_mm, line_mm, &ls, &mo);
     c->handle = -1;
     c->handle_lo = -1;
+    c->imp_other_mm2 = -1;
     c->pair = -1;
     return 1;
 }
@@ -1332,6 +1333,56 @@ void lc__atr_cands_free(lc__atr_cands *cs)
     memset(cs, 0, sizeof *cs);
 }
 
+/* A region can hide a threat only where every view is blocked: a laptop
+ * lying flat is impenetrable edge-on in the side view, while the top view
+ * sees through it. For every candidate, the impenetrable area each other
+ * view has over the candidate's lines (wherever across the belt: which pixels
+ * of one view lie behind which of another depends on the depth), the least
+ * of them; views without pixel flags say nothing. */
+static lc_status imp_other_views(const lc_atten *const *views, size_t n_views, double px_mm,
+                                 double line_mm, lc__atr_cands *cs, lc_error *err)
+{
+    size_t total = 0;
+    for (size_t v = 0; v < n_views; v++)
+        total += (size_t)views[v]->width + 1;
+    size_t *pre = lc__mallocn(total, sizeof *pre);
+    size_t **at = lc__mallocn(n_views, sizeof *at);
+    if (!pre || !at) {
+        free(pre);
+        free(at);
+        return lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    }
+    /* per view, the impenetrable pixels of lines 0 .. x-1 */
+    size_t off = 0;
+    for (size_t v = 0; v < n_views; v++) {
+        const lc_atten *a = views[v];
+        at[v] = &pre[off];
+        off += (size_t)a->width + 1;
+        at[v][0] = 0;
+        for (uint32_t x = 0; x < a->width; x++) {
+            size_t n = 0;
+            for (uint32_t y = 0; a->flags && y < a->height; y++)
+                n += (a->flags[(size_t)y * a->width + x] & LC_PIX_IMPENETRABLE) != 0;
+            at[v][x + 1] = at[v][x] + n;
+        }
+    }
+    for (size_t i = 0; i < cs->n; i++) {
+        lc__atr_cand *c = &cs->c[i];
+        for (size_t v = 0; v < n_views; v++) {
+            if (v == c->view || !views[v]->flags)
+                continue;
+            uint32_t w = views[v]->width;
+            uint32_t x0 = c->bbox[0] < w ? c->bbox[0] : w, x1 = c->bbox[2] < w ? c->bbox[2] : w;
+            double a = (double)(at[v][x1] - at[v][x0]) * px_mm * line_mm;
+            if (c->imp_other_mm2 < 0 || a < c->imp_other_mm2)
+                c->imp_other_mm2 = a;
+        }
+    }
+    free(at);
+    free(pre);
+    return LC_OK;
+}
+
 /* Density of a paired object line by line: in every line both views see it,
  * their runs of pixels cut a cross-section out of the y-z plane (the
  * crossing of the two wedges); the views' masses in that line (sigma x the
@@ -1405,6 +1456,8 @@ lc_status lc__atr_candidates(const lc_mattable *t, const lc_atten *const *views,
         view_img_free(&img);
     }
     free(inv);
+    if (st == LC_OK && n_views >= 2)
+        st = imp_other_views(views, n_views, px_mm, line_mm, out, err);
     if (st != LC_OK) {
         lc__atr_cands_free(out);
         return st;

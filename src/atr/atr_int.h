@@ -24,6 +24,8 @@ typedef struct lc__atr_cand {
     double width_mm;
     double fill;                  /* area / (length x width) */
     double imp_frac;              /* fraction of impenetrable pixels */
+    double imp_other_mm2;         /* impenetrable area of the other view(s) over this
+                                     candidate's lines (the least of them); -1 with one view */
     double a_h, a_l;              /* mean A of the core (eroded region) */
     double bg_h, bg_l;            /* background from the surrounding ring */
     double d_h, d_l;              /* stripped: own A_H, A_L */

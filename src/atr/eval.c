@@ -512,8 +512,9 @@ static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, .
 static const char *const diff_names[LC_ATR_DIFFICULTIES] = {"easy", "medium", "hard"};
 
 static const char features_head[] =
-    "bag,idx,view,x0,y0,x1,y1,level,area_mm2,length_mm,width_mm,fill,imp_frac,a_h,a_l,bg_h,"
-    "bg_l,d_h,d_l,zeff,zeff_raw,sigma,mass_g,cv,contrast,density,density_geom,chord_mm,pos_y,"
+    "bag,idx,view,x0,y0,x1,y1,level,area_mm2,length_mm,width_mm,fill,imp_frac,imp_other_mm2,a_h,"
+    "a_l,bg_h,bg_l,d_h,d_l,zeff,zeff_raw,sigma,mass_g,cv,contrast,density,density_geom,chord_mm,"
+    "pos_y,"
     "pos_z,pair,s_explosive,s_weapon,s_dense,clean,t_idx,t_class,t_kind,t_difficulty,t_mass_g,"
     "t_iou,gate_e,gate_w";
 
@@ -540,16 +541,16 @@ static lc_status features_rows(char **buf, size_t *len, size_t *cap, const ebag 
         }
         const lc_atr_truth *t = best >= 0 ? &b->th[best].t : NULL;
         st = append(buf, len, cap,
-                    "%s,%zu,%u,%u,%u,%u,%u,%.4g,%.1f,%.1f,%.1f,%.3f,%.3f,%.4f,%.4f,%.4f,%.4f,"
+                    "%s,%zu,%u,%u,%u,%u,%u,%.4g,%.1f,%.1f,%.1f,%.3f,%.3f,%.1f,%.4f,%.4f,%.4f,%.4f,"
                     "%.4f,%.4f,%.3f,%.3f,%.4f,%.1f,%.3f,%.3f,%.3f,%d,%.1f,%.1f,%.1f,%d,%.4f,%.4f,"
                     "%.4f,%d,%d,%s,%s,%s,%.1f,%.3f",
                     b->name, i, c->view, c->bbox[0], c->bbox[1], c->bbox[2], c->bbox[3], c->level,
-                    c->area_mm2, c->length_mm, c->width_mm, c->fill, c->imp_frac, c->a_h, c->a_l,
-                    c->bg_h, c->bg_l, c->d_h, c->d_l, c->zeff, c->zeff_raw, c->sigma, c->mass_g,
-                    c->cv, c->contrast, c->density, c->density_geom, c->chord_mm, c->pos[0],
-                    c->pos[1], (int)c->pair, c->score[0], c->score[1], c->score[2],
-                    b->n_threats == 0, best, t ? lc_atr_class_name(t->cls) : "", t ? t->kind : "",
-                    t ? diff_names[t->difficulty] : "", t ? t->mass_g : 0.0, bi);
+                    c->area_mm2, c->length_mm, c->width_mm, c->fill, c->imp_frac, c->imp_other_mm2,
+                    c->a_h, c->a_l, c->bg_h, c->bg_l, c->d_h, c->d_l, c->zeff, c->zeff_raw,
+                    c->sigma, c->mass_g, c->cv, c->contrast, c->density, c->density_geom,
+                    c->chord_mm, c->pos[0], c->pos[1], (int)c->pair, c->score[0], c->score[1],
+                    c->score[2], b->n_threats == 0, best, t ? lc_atr_class_name(t->cls) : "",
+                    t ? t->kind : "", t ? diff_names[t->difficulty] : "", t ? t->mass_g : 0.0, bi);
         double f[LC__ATR_NF];
         lc__atr_features(c, c->pair >= 0 ? &cs->c[c->pair] : NULL, f);
         if (st == LC_OK)

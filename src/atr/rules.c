@@ -74,7 +74,11 @@ static double dense_score(const lc_atr_options *o, const lc__atr_cand *c)
 {
     if (c->imp_frac < 0.6)
         return 0;
+    /* what it can hide is what the other view cannot see either (eighth
+     * pass): no more than the other view's impenetrable area over its lines */
     double a = c->area_mm2 * c->imp_frac;
+    if (c->imp_other_mm2 >= 0)
+        a = fmin(a, c->imp_other_mm2);
     return step(a, o->dense_area_mm2, 0.2 * o->dense_area_mm2);
 }
 

@@ -208,13 +208,14 @@ static void test_water_block_not_explosive(void **state)
 static void test_blade_and_dense(void **state)
 {
     (void)state;
-    /* view 0: a steel blade 200 x 30 x 2 mm flat; a 5 mm lead slab 80 x 64 mm.
-     * view 1: the blade on edge (2 mm wide), the lead 5 mm high. */
+    /* view 0: a steel blade 200 x 30 x 2 mm flat; a lead-walled box 80 x 64 x
+     * 64 mm (two 5 mm walls in each view's way).
+     * view 1: the blade on edge (2 mm wide), the box 64 mm high. */
     const lc_material *steel = mat("stainless_steel"), *lead = mat("lead");
     lc_synth_region r[4];
     memset(r, 0, sizeof r);
     uint32_t rects[4][4] = {
-        {20, 30, 145, 68}, {160, 100, 210, 180}, {20, 40, 145, 43}, {160, 60, 210, 67}};
+        {20, 30, 145, 68}, {160, 100, 210, 180}, {20, 40, 145, 43}, {160, 60, 210, 140}};
     for (int k = 0; k < 4; k++) {
         r[k].view = (uint32_t)(k / 2);
         memcpy(r[k].rect, rects[k], sizeof rects[k]);
@@ -222,13 +223,15 @@ static void test_blade_and_dense(void **state)
         r[k].mats[0] = k % 2 ? lead : steel;
     }
     r[0].areal_g_cm2[0] = 8.0 * 0.2;   /* 2 mm steel */
-    r[1].areal_g_cm2[0] = 11.35 * 6.4; /* 64 mm of lead across */
+    r[1].areal_g_cm2[0] = 11.35 * 1.0; /* 10 mm of lead */
     r[2].areal_g_cm2[0] = 8.0 * 3.0;   /* 30 mm of steel on edge */
-    r[3].areal_g_cm2[0] = 11.35 * 8.0;
+    r[3].areal_g_cm2[0] = 11.35 * 1.0;
     lc_scan *scan = synth(r, 4, 240, 200, 1);
     lc_atr_result *res = analyze(scan, 0.5);
     const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
     assert_non_null(w);
+    /* no water-equivalent density for metal */
+    assert_true(w->density_g_cm3 == 0);
     /* the weapon score is the learned model's: it says why */
     if (lc__atr_models[LC_ATR_WEAPON].n > 0) {
         assert_true(w->n_why >= 1 && w->n_why <= LC_ATR_WHY);
@@ -251,6 +254,63 @@ static void test_blade_and_dense(void **state)
     res = analyze(scan, 0.0);
     assert_int_equal(res->n, 0);
     assert_false(res->alarm);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
+/* A 10 mm lead plate 80 x 64 mm lying flat is impenetrable in the top view,
+ * but the side view sees it edge-on (10 mm high) and sees past it: nothing
+ * is hidden from both views, so no dense alarm. With the top view alone
+ * (a one-view scanner) it is one. */
+static void test_dense_needs_both_views(void **state)
+{
+    (void)state;
+    const lc_material *lead = mat("lead");
+    lc_synth_region r[2];
+    memset(r, 0, sizeof r);
+    uint32_t rects[2][4] = {{100, 60, 150, 140}, {100, 90, 150, 102}};
+    for (int k = 0; k < 2; k++) {
+        r[k].view = (uint32_t)k;
+        memcpy(r[k].rect, rects[k], sizeof rects[k]);
+        r[k].n = 1;
+        r[k].mats[0] = lead;
+    }
+    r[0].areal_g_cm2[0] = 11.35 * 1.0; /* 10 mm of lead */
+    r[1].areal_g_cm2[0] = 11.35 * 8.0; /* 80 mm of lead along the side ray */
+    lc_scan *scan = synth(r, 2, 240, 200, 5);
+    lc_atr_options o = synth_options();
+    lc__atr_cands cs;
+    lc_error err;
+    lc_atr_result *res = NULL;
+    assert_int_equal(lc__atr_analyze_scan(table, scan, &o, &res, &cs, &err), LC_OK);
+    assert_null(best(res, LC_ATR_DENSE, 0));
+    assert_null(best(res, LC_ATR_DENSE, 1));
+    lc_atr_result_free(res);
+    /* the plate's candidate in the top view: the side view has only the
+     * plate's edge (12 pixels x 50 lines = 768 mm2) impenetrable over its lines */
+    int seen = 0;
+    for (size_t i = 0; i < cs.n; i++) {
+        const lc__atr_cand *c = &cs.c[i];
+        if (c->view != 0 || c->imp_frac < 0.6 || c->area_mm2 < 3000)
+            continue;
+        seen = 1;
+        assert_true(c->imp_other_mm2 > 500 && c->imp_other_mm2 < 1000);
+        assert_true(c->score[LC_ATR_DENSE] < 0.1);
+    }
+    assert_true(seen);
+    lc__atr_cands_free(&cs);
+    lc_scan_free(scan);
+    /* the top view alone */
+    lc_chain_model model;
+    lc_chain_model_init(&model);
+    lc_synth_options so;
+    lc_synth_options_init(&so);
+    so.seed = 5;
+    assert_int_equal(lc_synth_scan(&model, 1, 240, 200, r, 1, &so, &scan, &err), LC_OK);
+    res = analyze(scan, 0.5);
+    const lc_atr_alarm *d = best(res, LC_ATR_DENSE, 0);
+    assert_non_null(d);
+    assert_true(d->bbox[0] >= 98 && d->bbox[2] <= 152 && d->bbox[1] >= 58 && d->bbox[3] <= 142);
     lc_atr_result_free(res);
     lc_scan_free(scan);
 }
@@ -891,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_explosive_block),
         cmocka_unit_test(test_water_block_not_explosive),
         cmocka_unit_test(test_blade_and_dense),
+        cmocka_unit_test(test_dense_needs_both_views),
         cmocka_unit_test(test_blade_beside_handle),
         cmocka_unit_test(test_handle_cue),
         cmocka_unit_test(test_profile_valley),
