@@ -1333,12 +1333,12 @@ void lc__atr_cands_free(lc__atr_cands *cs)
     memset(cs, 0, sizeof *cs);
 }
 
-/* A region can hide a threat only where every view is blocked: a laptop
- * lying flat is impenetrable edge-on in the side view, while the top view
- * sees through it. For every candidate, the impenetrable area each other
- * view has over the candidate's lines (wherever across the belt: which pixels
- * of one view lie behind which of another depends on the depth), the least
- * of them; views without pixel flags say nothing. */
+/* A region can hide a threat only where every view is blocked: a hair
+ * dryer's motor and heater can be impenetrable in the side view while the
+ * top view sees through most of them. For every candidate, the impenetrable
+ * area each other view has over the candidate's lines (wherever across the
+ * belt: which pixels of one view lie behind which of another depends on the
+ * depth), the least of them; views without pixel flags say nothing. */
 static lc_status imp_other_views(const lc_atten *const *views, size_t n_views, double px_mm,
                                  double line_mm, lc__atr_cands *cs, lc_error *err)
 {
