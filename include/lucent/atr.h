@@ -166,7 +166,8 @@ typedef struct lc_atr_truth {
     lc_atr_class cls;
     int difficulty; /* 0..LC_ATR_DIFFICULTIES-1 */
     double mass_g;
-    char kind[32];
+    char kind[32];      /* form or type: block, sheet, cylinder; kitchen_knife, gun, ... */
+    char material[32];  /* the threat's material ("" when truth.json has none) */
     int has_box[2];     /* views 0 and 1 */
     uint32_t box[2][4]; /* x0, y0 inclusive; x1, y1 exclusive */
 } lc_atr_truth;

@@ -185,7 +185,7 @@ lc_status lc__atr_parse_truth(const char *path, const char *text, size_t len, eb
             json_t *t = json_array_get(ths, k);
             json_t *cls = json_object_get(t, "class"), *diff = json_object_get(t, "difficulty");
             json_t *mass = json_object_get(t, "mass_g"), *parts = json_object_get(t, "parts");
-            json_t *kind = json_object_get(t, "kind");
+            json_t *kind = json_object_get(t, "kind"), *mat = json_object_get(t, "material");
             lc_atr_class c;
             if (!json_is_string(cls) || lc_atr_class_parse(json_string_value(cls), &c) != 0 ||
                 !json_is_string(diff) || difficulty_of(json_string_value(diff)) < 0 ||
@@ -202,6 +202,9 @@ lc_status lc__atr_parse_truth(const char *path, const char *text, size_t len, eb
             eb[i].th[k].t.mass_g = json_number_value(mass);
             if (json_is_string(kind))
                 lc__strlcpy(eb[i].th[k].t.kind, json_string_value(kind), sizeof eb[i].th[k].t.kind);
+            if (json_is_string(mat))
+                lc__strlcpy(eb[i].th[k].t.material, json_string_value(mat),
+                            sizeof eb[i].th[k].t.material);
             for (size_t p = 0; p < json_array_size(parts); p++) {
                 json_t *pj = json_array_get(parts, p);
                 if (!json_is_string(pj) || strlen(json_string_value(pj)) >= 64) {
@@ -575,6 +578,82 @@ static lc_status features_header(char **buf, size_t *len, size_t *cap)
     return st;
 }
 
+/* Detection at the operating point by a threat's kind or material: one
+ * tally per (class, breakdown, key). */
+enum { BY_KIND, BY_MATERIAL, BY_MATERIAL_300G, BY_N };
+static const char *const by_names[BY_N] = {"by_kind", "by_material", "by_material_300g"};
+static const char *const by_titles[BY_N] = {"by kind", "by material", ">= 300 g by material"};
+
+typedef struct tally {
+    int cls, by;
+    char key[32];
+    size_t n, hit;
+} tally;
+
+static int cmp_tally(const void *a, const void *b)
+{
+    const tally *x = a, *y = b;
+    if (x->cls != y->cls)
+        return x->cls - y->cls;
+    if (x->by != y->by)
+        return x->by - y->by;
+    return strcmp(x->key, y->key);
+}
+
+/* Tallies every threat of bags at thresholds thr into *out (caller frees),
+ * sorted by class, breakdown and key. Material breakdowns are kept for
+ * explosives only (a weapon's material follows from its kind). */
+static lc_status breakdown(const lc_atr_eval_bag *bags, size_t n, const double thr[3], tally **out,
+                           size_t *n_out)
+{
+    tally *tl = NULL;
+    size_t nt = 0, cap = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < bags[i].n_truth; j++) {
+            const lc_atr_truth *t = &bags[i].truth[j];
+            if ((int)t->cls < 0 || t->cls >= LC_ATR_CLASSES)
+                continue;
+            int det = 0;
+            for (size_t k = 0; k < bags[i].n_alarms && !det; k++)
+                det = bags[i].alarms[k].score >= thr[t->cls] &&
+                      lc_atr_alarm_detects(&bags[i].alarms[k], t);
+            for (int by = 0; by < BY_N; by++) {
+                if (by != BY_KIND &&
+                    (t->cls != LC_ATR_EXPLOSIVE || (by == BY_MATERIAL_300G && t->mass_g < 300)))
+                    continue;
+                const char *key = by == BY_KIND ? t->kind : t->material;
+                if (!key[0])
+                    key = "?";
+                size_t k = 0;
+                while (k < nt &&
+                       !(tl[k].cls == (int)t->cls && tl[k].by == by && strcmp(tl[k].key, key) == 0))
+                    k++;
+                if (k == nt) {
+                    if (nt == cap) {
+                        size_t nc = cap ? 2 * cap : 16;
+                        tally *p = realloc(tl, nc * sizeof *p);
+                        if (!p) {
+                            free(tl);
+                            return LC_ERR_NOMEM;
+                        }
+                        tl = p, cap = nc;
+                    }
+                    memset(&tl[nt], 0, sizeof tl[nt]);
+                    tl[nt].cls = (int)t->cls, tl[nt].by = by;
+                    lc__strlcpy(tl[nt].key, key, sizeof tl[nt].key);
+                    nt++;
+                }
+                tl[k].n++;
+                tl[k].hit += (size_t)det;
+            }
+        }
+    if (nt > 1)
+        qsort(tl, nt, sizeof *tl, cmp_tally);
+    *out = tl;
+    *n_out = nt;
+    return LC_OK;
+}
+
 lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_eval_options *opts,
                           lc_atr_metrics *m_out, char **summary, lc_error *err)
 {
@@ -604,6 +683,8 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     if (o.limit && o.limit < n)
         n = o.limit;
     lc_scanner *sc = NULL;
+    tally *tl = NULL;
+    size_t ntl = 0;
     lc_atr_eval_bag *eb = lc__calloc(n ? n : 1, sizeof *eb);
     double *fa = lc__calloc(NT, sizeof(double));
     double(*det)[4] = lc__calloc(NT, sizeof *det);
@@ -713,7 +794,7 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     char *csv = NULL;
     size_t clen = 0, ccap = 0;
     lc_status ast = append(&csv, &clen, &ccap,
-                           "bag,class,kind,difficulty,mass_g,detect_score,max_score,"
+                           "bag,class,kind,material,difficulty,mass_g,detect_score,max_score,"
                            "detected,alarmed,seconds\n");
     for (size_t i = 0; i < n && ast == LC_OK; i++) {
         double best_det = 0, best_any = 0;
@@ -733,10 +814,11 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         for (size_t k = 0; tr && k < eb[i].n_alarms; k++)
             detected |= eb[i].alarms[k].score >= thr_op[tr->cls] &&
                         lc_atr_alarm_detects(&eb[i].alarms[k], tr);
-        ast = append(&csv, &clen, &ccap, "%s,%s,%s,%s,%.1f,%.4f,%.4f,%d,%d,%.3f\n", bags[i].name,
+        ast = append(&csv, &clen, &ccap, "%s,%s,%s,%s,%s,%.1f,%.4f,%.4f,%d,%d,%.3f\n", bags[i].name,
                      tr ? lc_atr_class_name(tr->cls) : "none", tr ? tr->kind : "",
-                     tr ? diff_names[tr->difficulty] : "", tr ? tr->mass_g : 0.0, best_det,
-                     best_any, detected, alarmed, bags[i].res->seconds);
+                     tr ? tr->material : "", tr ? diff_names[tr->difficulty] : "",
+                     tr ? tr->mass_g : 0.0, best_det, best_any, detected, alarmed,
+                     bags[i].res->seconds);
     }
     if (ast == LC_OK && lc__path_join(path, sizeof path, outdir, "results.csv"))
         st = lc__write_file_atomic(path, csv, clen, err);
@@ -809,6 +891,18 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
             ast = append(&sum, &slen, &scap, "\n");
     }
     if (ast == LC_OK)
+        ast = breakdown(eb, n, thr_op, &tl, &ntl);
+    for (size_t k = 0; k < ntl && ast == LC_OK; k++) {
+        int first = k == 0 || tl[k].cls != tl[k - 1].cls || tl[k].by != tl[k - 1].by;
+        int last = k + 1 == ntl || tl[k + 1].cls != tl[k].cls || tl[k + 1].by != tl[k].by;
+        if (first)
+            ast = append(&sum, &slen, &scap, "%-9s %s: ", lc_atr_class_name(tl[k].cls),
+                         by_titles[tl[k].by]);
+        if (ast == LC_OK)
+            ast = append(&sum, &slen, &scap, "%s %zu/%zu%s", tl[k].key, tl[k].hit, tl[k].n,
+                         last ? "\n" : ", ");
+    }
+    if (ast == LC_OK)
         ast = append(&sum, &slen, &scap, "analysis: %.3f s per bag (mean, single thread)\n",
                      n ? t_analysis / (double)n : 0.0);
     if (ast != LC_OK) {
@@ -839,6 +933,18 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
                 ok = json_object_set_new(cj, diff_names[d],
                                          json_pack("{s:I,s:I}", "n", (json_int_t)mop.n[c][d],
                                                    "detected", (json_int_t)mop.hit[c][d])) == 0;
+            /* "by_kind": {"block": {"n": .., "detected": ..}, ..}, and for
+             * explosives "by_material" and "by_material_300g" */
+            for (size_t k = 0; ok && k < ntl; k++) {
+                if (tl[k].cls != c)
+                    continue;
+                json_t *g = json_object_get(cj, by_names[tl[k].by]);
+                if (!g)
+                    ok = (g = json_object()) && json_object_set_new(cj, by_names[tl[k].by], g) == 0;
+                ok = ok && json_object_set_new(g, tl[k].key,
+                                               json_pack("{s:I,s:I}", "n", (json_int_t)tl[k].n,
+                                                         "detected", (json_int_t)tl[k].hit)) == 0;
+            }
         }
         json_decref(cls);
         char *js = ok ? json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER) : NULL;
@@ -858,6 +964,7 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         sum = NULL;
     }
 done:
+    free(tl);
     free(feat);
     free(sum);
     for (size_t i = 0; bags && i < n; i++)

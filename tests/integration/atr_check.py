@@ -93,7 +93,8 @@ def check_eval(d):
         t = truth[r["bag"]]["threats"]
         if (r["class"] == "none") != (not t):
             fail("class of %s" % r["bag"])
-        if t and (t[0]["class"] != r["class"] or t[0]["difficulty"] != r["difficulty"]):
+        if t and (t[0]["class"] != r["class"] or t[0]["difficulty"] != r["difficulty"] or
+                  t[0]["kind"] != r["kind"] or t[0]["material"] != r["material"]):
             fail("truth of %s" % r["bag"])
     for cls, c in summ["classes"].items():
         for diff in ("easy", "medium", "hard"):
@@ -107,6 +108,23 @@ def check_eval(d):
                 # detected at the operating point <=> best detecting score >= threshold
                 if int(r["detected"]) != (float(r["detect_score"]) >= c["threshold"] - 1e-4):
                     fail("%s: detected flag vs score" % r["bag"])
+    # detection by kind (every class) and by material (explosives; also
+    # those of 300 g or more), recomputed from results.csv
+    for cls, c in summ["classes"].items():
+        sel = [r for r in rows if r["class"] == cls]
+        groups = {"by_kind": [(r["kind"], r) for r in sel]}
+        if cls == "explosive":
+            groups["by_material"] = [(r["material"], r) for r in sel]
+            groups["by_material_300g"] = [(r["material"], r) for r in sel
+                                          if float(r["mass_g"]) >= 300]
+        for by, items in groups.items():
+            want = {}
+            for key, r in items:
+                n, hit = want.get(key, (0, 0))
+                want[key] = (n + 1, hit + int(r["detected"]))
+            got = {k: (v["n"], v["detected"]) for k, v in c.get(by, {}).items()}
+            if got != want:
+                fail("%s %s: %s vs recomputed %s" % (cls, by, got, want))
     roc = list(csv.DictReader(open(os.path.join(d, "eval", "roc.csv"))))
     if len(roc) != 101:
         fail("roc.csv has %d rows" % len(roc))

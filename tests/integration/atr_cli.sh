@@ -57,7 +57,7 @@ cp "$work/c/eval/results.csv" "$work/results1.csv"
 "$LUCENT" eval "$work/c" --features "$work/features.csv" >/dev/null
 "$PYTHON" "$check" features "$work/c" "$work/features.csv"
 cmp "$work/c/eval/results.csv" "$work/results1.csv" ||
-    { cut -d, -f1-9 "$work/c/eval/results.csv" >"$work/a"; cut -d, -f1-9 "$work/results1.csv" >"$work/b"; diff "$work/a" "$work/b"; }
+    { cut -d, -f1-10 "$work/c/eval/results.csv" >"$work/a"; cut -d, -f1-10 "$work/results1.csv" >"$work/b"; diff "$work/a" "$work/b"; }
 
 # bad input and usage
 expect_rc 2 "$LUCENT" corpus -o "$work/x"

@@ -769,6 +769,7 @@ static void test_truth_parser(void **state)
     }
     const char *good = "{\"lucent_corpus\": 1, \"bags\": [{\"name\": \"a\", \"scene\": "
                        "\"a.json\", \"threats\": [{\"class\": \"weapon\", \"kind\": \"gun\", "
+                       "\"material\": \"steel\", "
                        "\"difficulty\": \"hard\", \"mass_g\": 812.5, \"parts\": [\"g_1_slide\", "
                        "\"g_1_grip\"]}]}, {\"name\": \"b\", \"scene\": \"b.json\", "
                        "\"threats\": []}]}";
@@ -782,6 +783,8 @@ static void test_truth_parser(void **state)
     assert_int_equal(b[0].th[0].t.cls, LC_ATR_WEAPON);
     assert_int_equal(b[0].th[0].t.difficulty, 2);
     assert_true(b[0].th[0].t.mass_g == 812.5);
+    assert_string_equal(b[0].th[0].t.kind, "gun");
+    assert_string_equal(b[0].th[0].t.material, "steel");
     assert_int_equal(b[0].th[0].n_parts, 2);
     assert_string_equal(b[0].th[0].parts[1], "g_1_grip");
     assert_int_equal(b[1].n_threats, 0);
