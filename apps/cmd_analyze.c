@@ -23,7 +23,9 @@ static const char help[] =
     "for three alarm classes: explosive (organic masses in the explosives' Zeff\n"
     "band), weapon (knife- and gun-shaped metal) and dense (impenetrable regions\n"
     "large enough to hide a threat). Writes:\n"
-    "  SCAN_DIR/tdr_machine.dcs  DICOS TDR: alarm decision and threat objects\n"
+    "  SCAN_DIR/tdr_machine.dcs  DICOS TDR: alarm decision and one threat object\n"
+    "                            per alarmed object (its box in each view that\n"
+    "                            alarmed, score, Zeff; mass for explosives)\n"
     "  REPORT (with --json; '-' = standard output) the JSON report:\n"
     "    {\"decision\":\"alarm\"|\"clear\",\"alarms\":[{\"class\",\"view\",\n"
     "     \"bbox\":[x0,y0,x1,y1],\"score\",\"zeff\",\"mass_g\",\"area_mm2\",\n"
@@ -69,11 +71,6 @@ static int parse_sensitivity(const char *s, lc_atr_options *o)
     return 1;
 }
 
-static const char *category(lc_atr_class c)
-{
-    return c == LC_ATR_EXPLOSIVE ? "EXPLOSIVE" : c == LC_ATR_WEAPON ? "PROHIBITED_ITEM" : "ANOMALY";
-}
-
 static int run(int argc, char **argv)
 {
     const char *cmd = "analyze";
@@ -111,7 +108,7 @@ static int run(int argc, char **argv)
     lc_scan *scan = NULL;
     lc_mattable *table = NULL;
     lc_atr_result *res = NULL;
-    lc_dicos_threat *threats = NULL;
+    lc_dicos_tdr *tdr = NULL;
     char *text = NULL;
     int rc = CLI_OK;
     if (lc_dicos_read_scan(dir, &scan, &err) != LC_OK) {
@@ -126,50 +123,12 @@ static int run(int argc, char **argv)
         rc = cli_fail(cmd, &err);
         goto done;
     }
-    /* the TDR: one threat object per alarm */
-    size_t nt = res->n < LC_DICOS_MAX_THREATS ? res->n : LC_DICOS_MAX_THREATS;
-    threats = calloc(nt ? nt : 1, sizeof *threats);
-    if (!threats) {
-        fprintf(stderr, "lucent %s: out of memory\n", cmd);
-        rc = CLI_BAD_INPUT;
-        goto done;
-    }
-    for (size_t i = 0; i < nt; i++) {
-        const lc_atr_alarm *a = &res->alarms[i];
-        lc_dicos_threat *t = &threats[i];
-        t->id = (uint32_t)(i + 1);
-        snprintf(t->category, sizeof t->category, "%s", category(a->cls));
-        snprintf(t->description, sizeof t->description, "lucent atr: %s, score %.2f",
-                 lc_atr_class_name(a->cls), a->score);
-        t->assessment = LC_ASSESS_THREAT;
-        t->probability = a->score > 1 ? 1 : a->score;
-        t->mass_g = a->mass_g > 0 ? a->mass_g : 0;
-        t->density_g_cm3 = a->density_g_cm3 > 0 ? a->density_g_cm3 : 0;
-        t->zeff = a->zeff == a->zeff ? a->zeff : 0;
-        t->n_boxes = 1;
-        t->boxes[0].view = a->view;
-        t->boxes[0].x0 = a->bbox[0];
-        t->boxes[0].y0 = a->bbox[1];
-        t->boxes[0].x1 = a->bbox[2] - 1;
-        t->boxes[0].y1 = a->bbox[3] - 1;
-        if (a->paired >= 0 && (size_t)a->paired < res->n) { /* the other view's box */
-            const lc_atr_alarm *p = &res->alarms[a->paired];
-            t->n_boxes = 2;
-            t->boxes[1].view = p->view;
-            t->boxes[1].x0 = p->bbox[0];
-            t->boxes[1].y0 = p->bbox[1];
-            t->boxes[1].x1 = p->bbox[2] - 1;
-            t->boxes[1].y1 = p->bbox[3] - 1;
-        }
-    }
-    lc_dicos_tdr tdr;
-    memset(&tdr, 0, sizeof tdr);
-    tdr.type = LC_TDR_MACHINE;
-    tdr.alarm = res->alarm ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
-    snprintf(tdr.algorithm, sizeof tdr.algorithm, "lucent atr %s", lc_version());
-    tdr.n_threats = nt;
-    tdr.threats = threats;
-    if (lc_dicos_write_tdr(dir, &tdr, &err) != LC_OK) {
+    /* the TDR: one threat object per object (an alarm and its paired
+     * alarm in the other view) */
+    char algorithm[64];
+    snprintf(algorithm, sizeof algorithm, "lucent atr %s", lc_version());
+    if (lc_dicos_tdr_from_atr(res, 0, algorithm, &tdr, &err) != LC_OK ||
+        lc_dicos_write_tdr(dir, tdr, &err) != LC_OK) {
         rc = cli_fail(cmd, &err);
         goto done;
     }
@@ -202,7 +161,7 @@ static int run(int argc, char **argv)
     }
 done:
     free(text);
-    free(threats);
+    lc_dicos_tdr_free(tdr);
     lc_atr_result_free(res);
     lc_mattable_free(table);
     lc_scan_free(scan);

@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lucent/atr.h"
 #include "lucent/error.h"
 #include "lucent/scan.h"
 
@@ -258,6 +259,21 @@ LC_MUST_CHECK lc_status lc_dicos_read_tdr_io(const lc_dicos_io *io, const char *
 /* The file name of a TDR of a type: "tdr_machine.dcs", "tdr_operator.dcs",
  * "tdr_ground_truth.dcs" (static). */
 const char *lc_dicos_tdr_file_name(lc_dicos_tdr_type t);
+
+/* The machine's report of a threat recognition result: one threat object
+ * per alarm whose score reaches min_score, with its box and, when the same
+ * object alarmed in another view (lc_atr_alarm.paired), that view's box too
+ * (that alarm is then not a threat object of its own). Category EXPLOSIVE,
+ * PROHIBITED_ITEM (weapons) or ANOMALY (dense); probability = score; Zeff
+ * where known; mass and density for explosives only (metal's
+ * water-equivalent values mislead, docs/atr.md); description "explosive
+ * 0.83, Zeff 7.3, 722 g". Alarm decision ALARM with any threat, else CLEAR.
+ * algorithm (may be NULL: "lucent atr") names the decider. On success *out is
+ * new; free with lc_dicos_tdr_free(). Returns LC_OK, LC_ERR_ARG (NULL),
+ * LC_ERR_NOMEM. */
+LC_MUST_CHECK lc_status lc_dicos_tdr_from_atr(const lc_atr_result *r, double min_score,
+                                              const char *algorithm, lc_dicos_tdr **out,
+                                              lc_error *err);
 
 /* Frees a TDR from lc_dicos_read_tdr and its threats. NULL is a no-op. */
 void lc_dicos_tdr_free(lc_dicos_tdr *tdr);

@@ -11,6 +11,7 @@
  * (4010,1016). The report carries TDR Type (4010,1027), Alarm Decision
  * (4010,1031), its time (4010,102B) and the object counts (4010,1033/1034).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -489,4 +490,74 @@ lc_status lc_dicos_read_tdr_io(const lc_dicos_io *io, const char *name, lc_dicos
     if (st != LC_OK)
         lc_error_prefix(err, "%s/%s: ", lc__dicos_io_label(io), name);
     return st;
+}
+
+/* ---------------------------------------------------------------- from ATR */
+
+static void atr_box(const lc_atr_alarm *a, lc_dicos_box *b)
+{
+    b->view = a->view;
+    b->x0 = a->bbox[0];
+    b->y0 = a->bbox[1];
+    b->x1 = a->bbox[2] > a->bbox[0] ? a->bbox[2] - 1 : a->bbox[0];
+    b->y1 = a->bbox[3] > a->bbox[1] ? a->bbox[3] - 1 : a->bbox[1];
+}
+
+lc_status lc_dicos_tdr_from_atr(const lc_atr_result *r, double min_score, const char *algorithm,
+                                lc_dicos_tdr **out, lc_error *err)
+{
+    if (!out)
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_tdr_from_atr: NULL argument");
+    *out = NULL;
+    if (!r || (r->n > 0 && !r->alarms))
+        return lc_error_set(err, LC_ERR_ARG, "lc_dicos_tdr_from_atr: NULL argument");
+    lc_dicos_tdr *t = calloc(1, sizeof *t);
+    unsigned char *used = calloc(r->n ? r->n : 1, 1);
+    if (t)
+        t->threats = calloc(r->n ? r->n : 1, sizeof *t->threats);
+    if (!t || !t->threats || !used) {
+        free(used);
+        lc_dicos_tdr_free(t);
+        return lc_error_set(err, LC_ERR_NOMEM, "out of memory");
+    }
+    t->type = LC_TDR_MACHINE;
+    snprintf(t->algorithm, sizeof t->algorithm, "%s", algorithm ? algorithm : "lucent atr");
+    for (size_t i = 0; i < r->n && t->n_threats < LC_DICOS_MAX_THREATS; i++) {
+        const lc_atr_alarm *a = &r->alarms[i];
+        if (used[i] || !(a->score >= min_score))
+            continue;
+        used[i] = 1;
+        lc_dicos_threat *th = &t->threats[t->n_threats++];
+        th->id = (uint32_t)t->n_threats;
+        int expl = a->cls == LC_ATR_EXPLOSIVE;
+        snprintf(th->category, sizeof th->category, "%s",
+                 expl                      ? "EXPLOSIVE"
+                 : a->cls == LC_ATR_WEAPON ? "PROHIBITED_ITEM"
+                                           : "ANOMALY");
+        th->assessment = LC_ASSESS_THREAT;
+        th->probability = a->score > 1 ? 1 : a->score < 0 ? 0 : a->score;
+        th->zeff = isfinite(a->zeff) && a->zeff > 0 ? a->zeff : 0;
+        th->mass_g = expl && a->mass_g > 0 ? a->mass_g : 0;
+        th->density_g_cm3 = expl && a->density_g_cm3 > 0 ? a->density_g_cm3 : 0;
+        int k = snprintf(th->description, sizeof th->description, "%s %.2f",
+                         lc_atr_class_name(a->cls), th->probability);
+        if (th->zeff > 0 && k > 0 && (size_t)k < sizeof th->description)
+            k += snprintf(th->description + k, sizeof th->description - (size_t)k, ", Zeff %.1f",
+                          th->zeff);
+        if (th->mass_g > 0 && k > 0 && (size_t)k < sizeof th->description)
+            snprintf(th->description + k, sizeof th->description - (size_t)k, ", %.0f g",
+                     th->mass_g);
+        th->n_boxes = 1;
+        atr_box(a, &th->boxes[0]);
+        int32_t j = a->paired;
+        if (j >= 0 && (size_t)j < r->n && !used[j] && r->alarms[j].view != a->view &&
+            r->alarms[j].score >= min_score) {
+            used[j] = 1;
+            atr_box(&r->alarms[j], &th->boxes[th->n_boxes++]);
+        }
+    }
+    t->alarm = t->n_threats ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
+    free(used);
+    *out = t;
+    return LC_OK;
 }

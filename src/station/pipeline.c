@@ -240,18 +240,7 @@ lc_status lc__cache_get(lc_station *st, int64_t id, lc__bag **out, lc_error *err
     if ((s = lc__bag_from_scan(scan, st->table, &bag, err)) != LC_OK)
         goto done;
     bag->row = row;
-    for (size_t i = 0; tdr && i < tdr->n_threats; i++) {
-        const lc_dicos_threat *th = &tdr->threats[i];
-        for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
-            lc__alarm *a = &bag->alarms[bag->n_alarms++];
-            a->view = th->boxes[k].view;
-            a->box[0] = (uint32_t)th->boxes[k].x0;
-            a->box[1] = (uint32_t)th->boxes[k].y0;
-            a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
-            a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
-            lc__strlcpy(a->label, th->description, sizeof a->label);
-        }
-    }
+    lc__bag_alarms_from_tdr(bag, tdr);
 done:
     sodium_memzero(&sio, sizeof sio);
     lc_dicos_tdr_free(tdr);
@@ -281,11 +270,26 @@ void lc__cache_drop(lc_station *st, int64_t id)
 
 /* -------------------------------------------------------------- analyse */
 
-lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ran, lc_error *err)
+void lc__bag_alarms_from_tdr(lc__bag *bag, const lc_dicos_tdr *tdr)
 {
-    (void)err;
     bag->n_alarms = 0;
-    *ran = 0;
+    for (size_t i = 0; tdr && i < tdr->n_threats; i++) {
+        const lc_dicos_threat *th = &tdr->threats[i];
+        for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
+            lc__alarm *a = &bag->alarms[bag->n_alarms++];
+            a->view = th->boxes[k].view;
+            a->box[0] = (uint32_t)th->boxes[k].x0;
+            a->box[1] = (uint32_t)th->boxes[k].y0;
+            a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
+            a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
+            lc__strlcpy(a->label, th->description, sizeof a->label);
+        }
+    }
+}
+
+lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machine, lc_error *err)
+{
+    *machine = NULL;
     if (!st->table || !st->cfg.atr)
         return LC_OK;
     lc_atr_result *r = NULL;
@@ -294,54 +298,11 @@ lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ra
         lc__log(st, "recognition skipped on this bag: %s", aerr.msg);
         return LC_OK;
     }
-    *ran = 1;
     /* The default operating point: an alarm is a candidate whose score
      * reaches 1 - sensitivity (0.5). */
-    for (size_t i = 0; i < r->n && bag->n_alarms < LC__MAX_ALARMS; i++) {
-        const lc_atr_alarm *al = &r->alarms[i];
-        if (al->score < 0.5 || al->view >= (uint32_t)bag->nviews)
-            continue;
-        lc__alarm *a = &bag->alarms[bag->n_alarms++];
-        a->view = al->view;
-        memcpy(a->box, al->bbox, sizeof a->box);
-        snprintf(a->label, sizeof a->label, "%s %.2f", lc_atr_class_name(al->cls), al->score);
-    }
+    lc_status s = lc_dicos_tdr_from_atr(r, 0.5, "lucent atr " LC_VERSION, machine, err);
     lc_atr_result_free(r);
-    return LC_OK;
-}
-
-/* The machine's threat detection report (DICOS TDR) of a bag's alarms, one
- * threat object per alarm, written beside the scan's files in io. */
-static lc_status write_machine_tdr(const lc__bag *bag, const lc_dicos_io *io, lc_error *err)
-{
-    lc_dicos_tdr tdr;
-    memset(&tdr, 0, sizeof tdr);
-    tdr.type = LC_TDR_MACHINE;
-    tdr.alarm = bag->n_alarms ? LC_ALARM_ALARM : LC_ALARM_CLEAR;
-    snprintf(tdr.algorithm, sizeof tdr.algorithm, "lucent-atr %s", LC_VERSION);
-    lc_dicos_threat th[LC__MAX_ALARMS];
-    memset(th, 0, sizeof th);
-    for (size_t i = 0; i < bag->n_alarms; i++) {
-        const lc__alarm *a = &bag->alarms[i];
-        th[i].id = (uint32_t)i + 1;
-        lc__strlcpy(th[i].category,
-                    strncmp(a->label, "explosive", 9) == 0 ? "EXPLOSIVE"
-                    : strncmp(a->label, "weapon", 6) == 0  ? "PROHIBITED_ITEM"
-                                                           : "ANOMALY",
-                    sizeof th[i].category);
-        lc__strlcpy(th[i].description, a->label, sizeof th[i].description);
-        th[i].assessment = LC_ASSESS_THREAT;
-        th[i].probability = -1;
-        th[i].n_boxes = 1;
-        th[i].boxes[0].view = a->view;
-        th[i].boxes[0].x0 = a->box[0];
-        th[i].boxes[0].y0 = a->box[1];
-        th[i].boxes[0].x1 = a->box[2] > a->box[0] ? a->box[2] - 1 : a->box[0];
-        th[i].boxes[0].y1 = a->box[3] > a->box[1] ? a->box[3] - 1 : a->box[1];
-    }
-    tdr.n_threats = bag->n_alarms;
-    tdr.threats = th;
-    return lc_dicos_write_tdr_io(io, &tdr, err);
+    return s;
 }
 
 lc_status lc__write_operator_tdr(lc_station *st, const lc_scan_row *row, lc_error *err)
@@ -474,7 +435,7 @@ lc_status lc__scan_io_open(const char *data_dir, const lc_site_keys *keys, const
  * each is sealed under a fresh key of its own scan, whose wrapped form goes
  * into row; no plaintext byte reaches the disk and the memory copies are
  * wiped. Without keys (a headless test station) they are written clear. */
-static lc_status store_files(lc_station *st, const lc_scan *scan, const lc__bag *bag, int write_tdr,
+static lc_status store_files(lc_station *st, const lc_scan *scan, const lc_dicos_tdr *machine,
                              lc_scan_row *row, lc_error *err)
 {
     char tmp[4400], fin[4400], parent[4400];
@@ -490,7 +451,7 @@ static lc_status store_files(lc_station *st, const lc_scan *scan, const lc__bag 
         return s;
     lc_dicos_io mio = lc_dicos_mem_io(mem);
     if ((s = lc_dicos_write_scan_io(scan, &mio, NULL, err)) != LC_OK ||
-        (write_tdr && (s = write_machine_tdr(bag, &mio, err)) != LC_OK)) {
+        (machine && (s = lc_dicos_write_tdr_io(&mio, machine, err)) != LC_OK)) {
         lc_dicos_mem_free(mem);
         return s;
     }
@@ -619,14 +580,17 @@ lc_status lc__pipeline_bag(lc_station *st, lc__feed_item *item, int64_t acquired
     s = lc__bag_from_scan(shown ? shown : scan, st->table, &bag, err);
     /* analyse: the bag as scanned, so the machine never marks a TIP threat */
     int64_t t1 = lc__mono_us();
-    int ran = 0;
+    lc_dicos_tdr *machine = NULL;
     if (s == LC_OK)
-        s = lc__analyse(st, scan, bag, &ran, err);
+        s = lc__analyse(st, scan, &machine, err);
+    if (s == LC_OK)
+        lc__bag_alarms_from_tdr(bag, machine);
     row.atr_alarms = bag ? (int)bag->n_alarms : 0;
     /* store: files (synced), then the index row */
     int64_t t2 = lc__mono_us();
     if (s == LC_OK)
-        s = store_files(st, scan, bag, ran, &row, err);
+        s = store_files(st, scan, machine, &row, err);
+    lc_dicos_tdr_free(machine);
     int64_t t3 = lc__mono_us();
     if (s == LC_OK) {
         row.process_ms = (double)(lc__now_us() - acquired_us) / 1000.0;

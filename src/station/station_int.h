@@ -74,7 +74,7 @@ int lc__material_class(uint16_t ah, uint16_t al);
 typedef struct lc__alarm {
     uint32_t view;
     uint32_t box[4]; /* x0, y0, x1, y1 (exclusive) in the view's image */
-    char label[32];
+    char label[64];
 } lc__alarm;
 
 /* A processed bag as the console sees it. Reference counted: the cache holds
@@ -384,9 +384,14 @@ void lc__retention_stop(lc_station *st);
 
 /* The analyse stage: automatic threat recognition (atr.h) on the scan as
  * acquired (without a TIP projection, so the machine never points at a test
- * threat). Fills bag->alarms with the alarms at or above their thresholds.
- * Without a material table, or when recognition fails on a scan, the bag
- * gets no machine alarms and *ran is 0. */
-lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc__bag *bag, int *ran, lc_error *err);
+ * threat). *machine is the machine's report of the alarms at or above their
+ * thresholds (lc_dicos_tdr_from_atr; free with lc_dicos_tdr_free), or NULL
+ * without a material table, with recognition off, or when recognition fails
+ * on the scan (logged). */
+lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machine, lc_error *err);
+
+/* The bag's alarm boxes from its machine report: one per threat object and
+ * view, labelled with the threat's description. NULL: none. */
+void lc__bag_alarms_from_tdr(lc__bag *bag, const lc_dicos_tdr *tdr);
 
 #endif

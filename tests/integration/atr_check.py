@@ -68,14 +68,35 @@ def check_report(path, scan):
     decision = ds[0x4010, 0x1031].value
     if decision != rep["decision"].upper():
         fail("TDR decision %s, report %s" % (decision, rep["decision"]))
-    n = len(ds[0x4010, 0x1011].value) if (0x4010, 0x1011) in ds else 0
-    if n != len(rep["alarms"]):
-        fail("TDR has %d threats, report %d alarms" % (n, len(rep["alarms"])))
+    # one threat object per alarmed object: every alarm's box is one box of
+    # one threat (an object that alarmed in both views has both boxes), of
+    # its class's category, with the first box's alarm score as probability
+    # (the report rounds scores to 0.001)
     cats = {"explosive": "EXPLOSIVE", "weapon": "PROHIBITED_ITEM", "dense": "ANOMALY"}
-    for item, a in zip(ds[0x4010, 0x1011].value if n else [], rep["alarms"]):
+    by_box = {}
+    for a in rep["alarms"]:
+        by_box.setdefault(tuple(a["bbox"]), []).append(a)
+    items = ds[0x4010, 0x1011].value if (0x4010, 0x1011) in ds else []
+    n_boxes = 0
+    for item in items:
         cat = find(item, (0x4010, 0x1012))
-        if cat != cats[a["class"]]:
-            fail("TDR category %s for %s" % (cat, a["class"]))
+        reps = item[0x4010, 0x1037].value
+        if not 1 <= len(reps) <= 2:
+            fail("TDR threat with %d boxes" % len(reps))
+        for k, r in enumerate(reps):
+            p = [float(v) for v in r[0x4010, 0x101D].value]
+            box = (round(p[0]), round(p[1]), round(p[4]) + 1, round(p[5]) + 1)
+            if not by_box.get(box):
+                fail("TDR box %s is no alarm of the report" % (box,))
+            a = by_box[box].pop(0)
+            if cat != cats[a["class"]]:
+                fail("TDR category %s for %s" % (cat, a["class"]))
+            if k == 0 and abs(float(find(item, (0x4010, 0x1016))) - a["score"]) > 6e-4:
+                fail("TDR probability %s for score %s" % (find(item, (0x4010, 0x1016)),
+                                                          a["score"]))
+            n_boxes += 1
+    if n_boxes != len(rep["alarms"]):
+        fail("TDR has %d boxes, report %d alarms" % (n_boxes, len(rep["alarms"])))
 
 
 def check_eval(d):

@@ -8,6 +8,7 @@
  * that must give LC error codes, never a crash.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -316,6 +317,91 @@ static void test_presentation(void **state)
     lc_scan_free(s);
     rm_rf(dir);
     free(dir);
+}
+
+/* The machine's report of a recognition result: an object that alarmed in
+ * both views is one threat object with two boxes; categories, probability,
+ * Zeff, and mass and density for explosives only; alarms under the minimum
+ * score are left out. */
+static void test_tdr_from_atr(void **state)
+{
+    (void)state;
+    lc_atr_alarm al[5];
+    memset(al, 0, sizeof al);
+    al[0] = (lc_atr_alarm){.cls = LC_ATR_EXPLOSIVE,
+                           .view = 0,
+                           .bbox = {10, 20, 40, 60},
+                           .score = 0.9,
+                           .zeff = 7.31,
+                           .mass_g = 722,
+                           .density_g_cm3 = 1.6,
+                           .paired = 1};
+    al[1] = (lc_atr_alarm){.cls = LC_ATR_EXPLOSIVE,
+                           .view = 1,
+                           .bbox = {11, 5, 41, 30},
+                           .score = 0.8,
+                           .zeff = 7.4,
+                           .mass_g = 700,
+                           .paired = 0};
+    al[2] = (lc_atr_alarm){.cls = LC_ATR_WEAPON,
+                           .view = 0,
+                           .bbox = {50, 50, 51, 51},
+                           .score = 0.7,
+                           .zeff = 25,
+                           .mass_g = 140,
+                           .density_g_cm3 = 1.0,
+                           .paired = -1};
+    al[3] = (lc_atr_alarm){.cls = LC_ATR_DENSE,
+                           .view = 1,
+                           .bbox = {1, 2, 3, 4},
+                           .score = 0.6,
+                           .zeff = NAN,
+                           .mass_g = 900,
+                           .paired = -1};
+    al[4] = (lc_atr_alarm){.cls = LC_ATR_WEAPON,
+                           .view = 1,
+                           .bbox = {5, 5, 9, 9},
+                           .score = 0.3,
+                           .zeff = 26,
+                           .paired = -1};
+    lc_atr_result r = {1, 5, al, 0.1};
+    lc_dicos_tdr *t = NULL;
+    lc_error err;
+    assert_int_equal(lc_dicos_tdr_from_atr(&r, 0.5, NULL, &t, &err), LC_OK);
+    assert_int_equal(t->type, LC_TDR_MACHINE);
+    assert_int_equal(t->alarm, LC_ALARM_ALARM);
+    assert_string_equal(t->algorithm, "lucent atr");
+    assert_int_equal(t->n_threats, 3);
+    const lc_dicos_threat *e = &t->threats[0], *w = &t->threats[1], *d = &t->threats[2];
+    assert_int_equal(e->id, 1);
+    assert_string_equal(e->category, "EXPLOSIVE");
+    assert_string_equal(e->description, "explosive 0.90, Zeff 7.3, 722 g");
+    assert_int_equal(e->assessment, LC_ASSESS_THREAT);
+    assert_true(fabs(e->probability - 0.9) < 1e-12 && e->mass_g == 722 && e->density_g_cm3 == 1.6 &&
+                fabs(e->zeff - 7.31) < 1e-12);
+    assert_int_equal(e->n_boxes, 2);
+    assert_int_equal(e->boxes[0].view, 0);
+    assert_true(e->boxes[0].x0 == 10 && e->boxes[0].y0 == 20 && e->boxes[0].x1 == 39 &&
+                e->boxes[0].y1 == 59);
+    assert_int_equal(e->boxes[1].view, 1);
+    assert_true(e->boxes[1].x0 == 11 && e->boxes[1].y1 == 29);
+    assert_string_equal(w->category, "PROHIBITED_ITEM");
+    assert_string_equal(w->description, "weapon 0.70, Zeff 25.0");
+    assert_true(w->mass_g == 0 && w->density_g_cm3 == 0 && w->zeff == 25);
+    assert_true(w->n_boxes == 1 && w->boxes[0].x0 == 50 && w->boxes[0].x1 == 50);
+    assert_string_equal(d->category, "ANOMALY");
+    assert_string_equal(d->description, "dense 0.60");
+    assert_true(d->zeff == 0 && d->mass_g == 0 && d->n_boxes == 1 && d->boxes[0].view == 1);
+    lc_dicos_tdr_free(t);
+    /* nothing at or above the minimum: a clear report */
+    assert_int_equal(lc_dicos_tdr_from_atr(&r, 0.95, "x 1", &t, &err), LC_OK);
+    assert_int_equal(t->alarm, LC_ALARM_CLEAR);
+    assert_int_equal(t->n_threats, 0);
+    assert_string_equal(t->algorithm, "x 1");
+    lc_dicos_tdr_free(t);
+    t = (lc_dicos_tdr *)1;
+    assert_int_equal(lc_dicos_tdr_from_atr(NULL, 0.5, NULL, &t, &err), LC_ERR_ARG);
+    assert_null(t);
 }
 
 static void test_tdr_roundtrip(void **state)
@@ -873,8 +959,9 @@ int main(void)
         cmocka_unit_test(test_scan_roundtrip), cmocka_unit_test(test_empty_folder),
         cmocka_unit_test(test_uids),           cmocka_unit_test(test_datetime),
         cmocka_unit_test(test_presentation),   cmocka_unit_test(test_tdr_roundtrip),
-        cmocka_unit_test(test_other_writers),  cmocka_unit_test(test_malformed),
-        cmocka_unit_test(test_limits),         cmocka_unit_test(test_memory_io),
+        cmocka_unit_test(test_tdr_from_atr),   cmocka_unit_test(test_other_writers),
+        cmocka_unit_test(test_malformed),      cmocka_unit_test(test_limits),
+        cmocka_unit_test(test_memory_io),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
