@@ -1586,7 +1586,9 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         a->view = c->view;
         memcpy(a->bbox, c->bbox, sizeof a->bbox);
         a->score = ord[k].score;
-        a->zeff = c->zeff;
+        /* over a mostly impenetrable region the mean is the starvation
+         * clamp's, not the object's (it read 5.0 for a lead box) */
+        a->zeff = c->imp_frac < 0.5 ? c->zeff : NAN;
         a->mass_g = c->mass_g;
         a->area_mm2 = c->area_mm2;
         a->areal_g_cm2 = c->sigma;
