@@ -160,7 +160,15 @@ class Bags:
         self.nb = len(names)
         self.clean = np.zeros(self.nb, bool)
         self.clean[self.bag[meta['clean'] == 1]] = True
-        self.keys = sorted(threats)
+        # a dump made with `lucent eval --limit N` holds the first N bags:
+        # count the threats of the bags up to its last one (a bag in range
+        # without a single candidate still counts, as a miss)
+        last = {}
+        for nm in names:
+            dump, bag = nm.rsplit(':', 1)
+            last[dump] = max(last.get(dump, ''), bag)
+        self.keys = sorted(k for k in threats
+                           if k[0].rsplit(':', 1)[1] <= last.get(k[0].rsplit(':', 1)[0], ''))
         kix = {k: i for i, k in enumerate(self.keys)}
         self.tinfo = [threats[k] for k in self.keys]
         self.row_t = np.array([kix.get((b, t), -1) if t >= 0 and iou >= 0.1 else -1
