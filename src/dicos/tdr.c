@@ -521,7 +521,7 @@ lc_status lc_dicos_tdr_from_atr(const lc_atr_result *r, double min_score, const 
         return lc_error_set(err, LC_ERR_NOMEM, "out of memory");
     }
     t->type = LC_TDR_MACHINE;
-    snprintf(t->algorithm, sizeof t->algorithm, "%s", algorithm ? algorithm : "lucent atr");
+    lc__strlcpy(t->algorithm, algorithm ? algorithm : "lucent atr", sizeof t->algorithm);
     for (size_t i = 0; i < r->n && t->n_threats < LC_DICOS_MAX_THREATS; i++) {
         const lc_atr_alarm *a = &r->alarms[i];
         if (used[i] || !(a->score >= min_score))

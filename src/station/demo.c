@@ -223,7 +223,7 @@ static lc_status simulate_one(demo *d, uint64_t *rng, lc__feed_item *item, lc_er
         s = lc_scene_load(path, &scene, err);
         threat = -1; /* known below from the labels */
         if (s == LC_OK)
-            snprintf(item->name, sizeof item->name, "%s", lc_scene_name(scene));
+            lc__strlcpy(item->name, lc_scene_name(scene), sizeof item->name);
     } else {
         char *json = NULL;
         s = lc__demo_scene_json(rng, d->cfg.threat_share, &json, &threat, err);

@@ -116,8 +116,8 @@ lc_status lc__bag_png(lc__bag *bag, int view, int mode, const unsigned char **pn
 /* One acquired bag. The feeder's caller owns scan (lc_scan_free). */
 typedef struct lc__feed_item {
     lc_scan *scan;
-    int gt_threat;  /* ground truth if known: 1 threat, 0 none, -1 unknown */
-    char name[128]; /* what it is (scene name), for logs */
+    int gt_threat;          /* ground truth if known: 1 threat, 0 none, -1 unknown */
+    char name[LC_TEXT_MAX]; /* what it is (scene name), for logs */
 } lc__feed_item;
 
 /* Where bags come from: the demo simulator now, the corpus generator of

@@ -50,8 +50,14 @@ bool lc__strlcpy(char *dst, const char *src, size_t cap)
         return false;
     size_t n = src ? strlen(src) : 0;
     bool fits = n < cap;
-    if (!fits)
+    if (!fits) {
+        /* cut before a character, not inside one: every string here is
+         * UTF-8, and half a character makes the rest invalid (jansson
+         * refuses to encode it) */
         n = cap - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
+            n--;
+    }
     if (n)
         memcpy(dst, src, n);
     dst[n] = '\0';

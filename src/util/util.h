@@ -25,7 +25,9 @@ void lc__free_wiped(void *p, size_t len);
 /* a*b into *out; false on overflow. */
 bool lc__mul_size(size_t a, size_t b, size_t *out);
 
-/* Copies src into dst[cap] always NUL-terminated; returns false when truncated. */
+/* Copies src into dst[cap] always NUL-terminated; returns false when
+ * truncated. A UTF-8 src is cut between characters (so dst may hold up to 3
+ * bytes fewer than cap - 1). */
 bool lc__strlcpy(char *dst, const char *src, size_t cap);
 
 /* Reads a whole file into a new buffer (NUL-appended, not counted in *len).

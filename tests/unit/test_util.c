@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * test_util.c: the string helpers every module copies outside text with.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "util/util.h"
+
+/* Truncation keeps whole UTF-8 characters: a label or a name cut inside a
+ * character would be invalid UTF-8, which the JSON encoder refuses. */
+static void test_strlcpy_utf8(void **state)
+{
+    (void)state;
+    char d[8];
+    assert_true(lc__strlcpy(d, "abc", sizeof d));
+    assert_string_equal(d, "abc");
+    assert_false(lc__strlcpy(d, "abcdefghij", sizeof d));
+    assert_string_equal(d, "abcdefg");
+    /* "M" + "é" (2 bytes) + "nage" fills 7 bytes exactly */
+    assert_false(lc__strlcpy(d, "M\xc3\xa9nage \xc3\xa0", sizeof d));
+    assert_string_equal(d, "M\xc3\xa9nage");
+    char e[4];
+    /* "éé" is 4 bytes: the second does not fit whole */
+    assert_false(lc__strlcpy(e, "\xc3\xa9\xc3\xa9", sizeof e));
+    assert_string_equal(e, "\xc3\xa9");
+    json_t *j = json_string(e);
+    assert_non_null(j);
+    json_decref(j);
+    /* a 4-byte character (U+1F512) after one byte: only the byte stays */
+    char f[5];
+    assert_false(lc__strlcpy(f, "a\xf0\x9f\x94\x92", sizeof f));
+    assert_string_equal(f, "a");
+    /* a 3-byte character that does not fit at all */
+    char g[3];
+    assert_false(lc__strlcpy(g, "\xe2\x80\xa6", sizeof g));
+    assert_string_equal(g, "");
+    assert_false(lc__strlcpy(g, "x", 0));
+    assert_true(lc__strlcpy(g, NULL, sizeof g));
+    assert_string_equal(g, "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strlcpy_utf8),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
