@@ -36,6 +36,23 @@ const char *lc_strerror(lc_status status)
     return "unknown status";
 }
 
+/* Drops a character cut short at the end of s: messages quote outside text
+ * (file names, field values), and a message truncated inside a UTF-8
+ * character would be invalid where it is shown as JSON. */
+static void trim_partial_utf8(char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || !((unsigned char)s[n - 1] & 0x80))
+        return;
+    size_t j = n - 1;
+    while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80)
+        j--;
+    unsigned char lead = (unsigned char)s[j];
+    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (n - j < want)
+        s[j] = '\0';
+}
+
 lc_status lc_error_set(lc_error *err, lc_status status, const char *fmt, ...)
 {
     if (err) {
@@ -44,6 +61,7 @@ lc_status lc_error_set(lc_error *err, lc_status status, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        trim_partial_utf8(err->msg);
     }
     return status;
 }
@@ -67,6 +85,7 @@ lc_status lc_error_prefix(lc_error *err, const char *fmt, ...)
     memcpy(err->msg, head, hl);
     memcpy(err->msg + hl, old, ol);
     err->msg[hl + ol] = '\0';
+    trim_partial_utf8(err->msg);
     return err->status;
 }
 

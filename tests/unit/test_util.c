@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * test_util.c: the string helpers every module copies outside text with.
+ * test_util.c: the string helpers every module copies outside text with,
+ * and error messages that quote it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "lucent/error.h"
 #include "util/util.h"
 
 /* Truncation keeps whole UTF-8 characters: a label or a name cut inside a
@@ -47,10 +49,38 @@ static void test_strlcpy_utf8(void **state)
     assert_string_equal(g, "");
 }
 
+/* An error message quoting long non-ASCII text is cut between characters,
+ * by lc_error_set and by lc_error_prefix. */
+static void test_error_message_utf8(void **state)
+{
+    (void)state;
+    char big[2000];
+    size_t n = 0;
+    while (n + 2 < sizeof big) { /* "é" repeated, longer than any message */
+        big[n++] = '\xc3';
+        big[n++] = '\xa9';
+    }
+    big[n] = '\0';
+    lc_error err;
+    for (int shift = 0; shift < 2; shift++) {
+        lc_error_set(&err, LC_ERR_FORMAT, "%.*s%s", shift, "x", big);
+        assert_int_equal(err.status, LC_ERR_FORMAT);
+        json_t *j = json_string(err.msg);
+        assert_non_null(j);
+        json_decref(j);
+        assert_true(strlen(err.msg) >= sizeof err.msg - 4);
+        lc_error_prefix(&err, "%.*sfile.json: ", shift, "y");
+        j = json_string(err.msg);
+        assert_non_null(j);
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strlcpy_utf8),
+        cmocka_unit_test(test_error_message_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
