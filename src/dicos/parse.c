@@ -515,12 +515,9 @@ bool lc__el_str(const lc__elem *e, char *buf, size_t cap)
         a++;
     while (b > a && (e->value[b - 1] == ' ' || e->value[b - 1] == '\0'))
         b--;
-    size_t n = b - a < cap - 1 ? b - a : cap - 1;
-    memcpy(buf, e->value + a, n);
-    buf[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (buf[i] == '\0')
-            buf[i] = ' ';
+    /* as valid UTF-8 whatever the file holds (lucent writes ISO_IR 192;
+     * other writers' bytes outside it are read as Latin-1, ISO_IR 100) */
+    lc__utf8_copy(buf, cap, (const char *)e->value + a, b - a);
     return true;
 }
 

@@ -64,6 +64,70 @@ bool lc__strlcpy(char *dst, const char *src, size_t cap)
     return fits;
 }
 
+size_t lc__utf8_len(const unsigned char *p, size_t n)
+{
+    if (n == 0)
+        return 0;
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    } else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+    return len;
+}
+
+size_t lc__utf8_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0)
+        return 0;
+    const unsigned char *p = (const unsigned char *)src;
+    size_t o = 0, i = 0;
+    while (src && i < n) {
+        size_t k = lc__utf8_len(p + i, n - i);
+        unsigned char two[2];
+        const unsigned char *from = p + i;
+        size_t w = k;
+        if (k == 0) { /* a stray byte: Latin-1 */
+            two[0] = (unsigned char)(0xC0 | (p[i] >> 6));
+            two[1] = (unsigned char)(0x80 | (p[i] & 0x3F));
+            from = two;
+            w = 2;
+            k = 1;
+        } else if (p[i] == 0) {
+            two[0] = ' ';
+            from = two;
+        }
+        if (o + w > cap - 1)
+            break;
+        memcpy(dst + o, from, w);
+        o += w;
+        i += k;
+    }
+    dst[o] = '\0';
+    return o;
+}
+
 bool lc__path_join(char *dst, size_t cap, const char *dir, const char *name)
 {
     size_t dl = strlen(dir);

@@ -30,6 +30,17 @@ bool lc__mul_size(size_t a, size_t b, size_t *out);
  * bytes fewer than cap - 1). */
 bool lc__strlcpy(char *dst, const char *src, size_t cap);
 
+/* Length (1..4) of the well-formed UTF-8 character at p[0..n), or 0 when
+ * the bytes there are not one (overlong forms, surrogates and code points
+ * above U+10FFFF are not). */
+size_t lc__utf8_len(const unsigned char *p, size_t n);
+
+/* Copies the n bytes at src into dst[cap] as valid UTF-8, NUL-terminated:
+ * well-formed characters as they are, every other byte b >= 0x80 read as
+ * Latin-1 (U+0080..U+00FF, the DICOS repertoire ISO_IR 100), NUL as a space;
+ * cut between characters when it does not fit. Returns the bytes written. */
+size_t lc__utf8_copy(char *dst, size_t cap, const char *src, size_t n);
+
 /* Reads a whole file into a new buffer (NUL-appended, not counted in *len).
  * max_bytes bounds the size (LC_ERR_LIMIT beyond it). Caller owns *out (free()). */
 lc_status lc__read_file(const char *path, size_t max_bytes, unsigned char **out, size_t *len,

@@ -425,6 +425,9 @@ static void test_tdr_roundtrip(void **state)
     th[0].boxes[1] = (lc_dicos_box){1, 5, 1, 30, 22};
     th[1].id = 7;
     strcpy(th[1].category, "anomaly");
+    /* a stray Latin-1 byte (another writer's ISO_IR 100) before a UTF-8
+     * ellipsis: read back as valid UTF-8 */
+    strcpy(th[1].description, "caf\xe9 \xe2\x80\xa6");
     th[1].assessment = LC_ASSESS_NO_THREAT;
     th[1].probability = -1;
     th[1].n_boxes = 1;
@@ -451,6 +454,7 @@ static void test_tdr_roundtrip(void **state)
     assert_true(r->threats[0].boxes[0].x1 == 20.5 && r->threats[0].boxes[0].y1 == 18);
     assert_true(r->threats[0].boxes[1].x0 == 5 && r->threats[0].boxes[1].y0 == 1);
     assert_string_equal(r->threats[1].category, "ANOMALY");
+    assert_string_equal(r->threats[1].description, "caf\xc3\xa9 \xe2\x80\xa6");
     assert_int_equal(r->threats[1].assessment, LC_ASSESS_NO_THREAT);
     assert_true(r->threats[1].probability < 0);
     assert_int_equal(r->threats[1].boxes[0].view, 1);

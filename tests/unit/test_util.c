@@ -76,11 +76,66 @@ static void test_error_message_utf8(void **state)
     }
 }
 
+/* Well-formed UTF-8 as jansson and RFC 3629 define it. */
+static void test_utf8_len(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len;
+    } cases[] = {
+        {"a", 1},
+        {"\xc3\xa9", 2},         /* e acute */
+        {"\xe2\x80\xa6", 3},     /* ellipsis */
+        {"\xf0\x9f\x94\x92", 4}, /* U+1F512 */
+        {"\xf4\x8f\xbf\xbf", 4}, /* U+10FFFF */
+        {"\xe9", 0},             /* Latin-1 e acute */
+        {"\xc0\x80", 0},         /* overlong NUL */
+        {"\xc1\xbf", 0},         /* overlong */
+        {"\xe0\x80\xaf", 0},     /* overlong */
+        {"\xed\xa0\x80", 0},     /* surrogate U+D800 */
+        {"\xf0\x80\x80\xaf", 0}, /* overlong */
+        {"\xf4\x90\x80\x80", 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 0}, /* above U+10FFFF */
+        {"\xc3", 0},             /* cut short */
+        {"\xe2\x80", 0},         /* cut short */
+        {"\x80", 0},             /* a lone continuation byte */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        assert_int_equal(lc__utf8_len((const unsigned char *)cases[i].s, strlen(cases[i].s)),
+                         cases[i].len);
+    assert_int_equal(lc__utf8_len((const unsigned char *)"\xc3\xa9", 1), 0);
+}
+
+/* Outside bytes become valid UTF-8: stray bytes read as Latin-1, NUL as a
+ * space, cut between characters. */
+static void test_utf8_copy(void **state)
+{
+    (void)state;
+    char d[16];
+    assert_int_equal(lc__utf8_copy(d, sizeof d, "caf\xe9", 4), 5);
+    assert_string_equal(d, "caf\xc3\xa9");
+    assert_int_equal(lc__utf8_copy(d, sizeof d, "a\0b", 3), 3);
+    assert_string_equal(d, "a b");
+    assert_int_equal(lc__utf8_copy(d, sizeof d, "\xe2\x80\xa6\xed\xa0\x80", 6), 9);
+    assert_string_equal(d, "\xe2\x80\xa6\xc3\xad\xc2\xa0\xc2\x80");
+    char e[4];
+    assert_int_equal(lc__utf8_copy(e, sizeof e, "ab\xe9", 3), 2); /* the 2-byte form does not fit */
+    assert_string_equal(e, "ab");
+    assert_int_equal(lc__utf8_copy(e, sizeof e, "\xf0\x9f\x94\x92", 4), 0);
+    assert_string_equal(e, "");
+    json_t *j = json_string(d);
+    assert_non_null(j);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strlcpy_utf8),
         cmocka_unit_test(test_error_message_utf8),
+        cmocka_unit_test(test_utf8_len),
+        cmocka_unit_test(test_utf8_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
