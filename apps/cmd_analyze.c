@@ -4,6 +4,7 @@
  * runs automatic threat recognition on a scan folder, writes the machine TDR
  * (tdr_machine.dcs) into the folder and the JSON report of issue 5.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static const char help[] =
     "     \"areal_g_cm2\",\"density_g_cm3\"}]}\n"
     "    bbox in image pixels of that view (x = line, y = detector pixel;\n"
     "    x0, y0 inclusive, x1, y1 exclusive).\n"
-    "Prints the decision and one line per alarm.\n"
+    "Prints the decision and one line per alarm (Zeff where known; mass and\n"
+    "density for explosives).\n"
     "\n"
     "options:\n"
     "  --json REPORT    write the JSON report to REPORT ('-': standard output)\n"
@@ -152,11 +154,19 @@ static int run(int argc, char **argv)
     if (!json_path || strcmp(json_path, "-") != 0) {
         printf("%s: %s (%zu alarm%s, %.2f s)\n", dir, res->alarm ? "ALARM" : "CLEAR", res->n,
                res->n == 1 ? "" : "s", res->seconds);
+        /* the measurements that mean something for the class, as in the
+         * TDR: Zeff where known, mass and density for explosives */
         for (size_t i = 0; i < res->n; i++) {
             const lc_atr_alarm *a = &res->alarms[i];
-            printf("  %-9s view %u bbox [%u,%u,%u,%u] score %.2f zeff %.2f mass %.0f g\n",
-                   lc_atr_class_name(a->cls), a->view, a->bbox[0], a->bbox[1], a->bbox[2],
-                   a->bbox[3], a->score, a->zeff, a->mass_g);
+            printf("  %-9s view %u bbox [%u,%u,%u,%u] score %.2f", lc_atr_class_name(a->cls),
+                   a->view, a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3], a->score);
+            if (isfinite(a->zeff))
+                printf(" zeff %.2f", a->zeff);
+            if (a->cls == LC_ATR_EXPLOSIVE && a->mass_g > 0)
+                printf(" mass %.0f g", a->mass_g);
+            if (a->cls == LC_ATR_EXPLOSIVE && a->density_g_cm3 > 0)
+                printf(" density %.2f g/cm3", a->density_g_cm3);
+            putchar('\n');
         }
     }
 done:
