@@ -153,6 +153,11 @@ int lc__atr_gate(const lc__atr_cand *c, int cls);
 double lc__atr_model_logit(const lc__atr_model *m, int cls, const double f[LC__ATR_NF], double rule,
                            double contrib[LC__ATR_NF]);
 
+/* The 95 % Wilson score interval of a rate of k in n: ci = {lo, hi} in
+ * 0..1 (NaN, NaN when n is 0). It stays inside 0..1 and is not degenerate
+ * at 0/n or n/n, where a normal approximation is. */
+void lc__atr_wilson(size_t k, size_t n, double ci[2]);
+
 /* Most parts of one threat in truth.json (lucent/corpus.h's LC_CORPUS_MAX_PARTS). */
 #define LC_CORPUS_EVAL_PARTS 8
 

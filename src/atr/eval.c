@@ -472,6 +472,20 @@ static double rate(size_t a, size_t b)
     return b ? (double)a / (double)b : NAN;
 }
 
+void lc__atr_wilson(size_t k, size_t n, double ci[2])
+{
+    if (n == 0 || k > n) {
+        ci[0] = ci[1] = NAN;
+        return;
+    }
+    const double z = 1.959963984540054; /* the normal 97.5 % quantile */
+    double nn = (double)n, p = (double)k / nn, z2 = z * z;
+    double mid = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+    double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+    ci[0] = k == 0 ? 0 : fmax(0, mid - half);
+    ci[1] = k == n ? 1 : fmin(1, mid + half);
+}
+
 static void class_rates(const lc_atr_metrics *m, double out[4])
 {
     for (int c = 0; c < LC_ATR_CLASSES; c++) {
@@ -510,6 +524,25 @@ static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, .
         *buf = p;
         *cap = nc;
     }
+}
+
+/* Appends " (k/n, 95 % CI lo-hi %)" (Wilson). */
+static lc_status append_rate(char **buf, size_t *len, size_t *cap, size_t k, size_t n)
+{
+    double ci[2];
+    lc__atr_wilson(k, n, ci);
+    if (n == 0)
+        return append(buf, len, cap, " (0/0)");
+    return append(buf, len, cap, " (%zu/%zu, 95 %% CI %.1f-%.1f %%)", k, n, 100 * ci[0],
+                  100 * ci[1]);
+}
+
+/* [lo, hi] of the 95 % Wilson interval, or null without a sample. */
+static json_t *ci95(size_t k, size_t n)
+{
+    double ci[2];
+    lc__atr_wilson(k, n, ci);
+    return n ? json_pack("[ff]", ci[0], ci[1]) : json_null();
 }
 
 static const char *const diff_names[LC_ATR_DIFFICULTIES] = {"easy", "medium", "hard"};
@@ -872,18 +905,27 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     class_rates(&mop, r4);
     ast = append(&sum, &slen, &scap,
                  "bags %zu (clean %zu), thresholds explosive %.2f weapon %.2f dense %.2f\n"
-                 "false alarms: %.1f %% of clean bags (%zu/%zu), %.2f unmatched alarms per "
-                 "bag\n"
-                 "explosives >= 300 g: %.1f %% (%zu/%zu)\n",
+                 "false alarms: %.1f %% of clean bags",
                  mop.bags, mop.clean, thr_op[0], thr_op[1], thr_op[2],
-                 100 * rate(mop.clean_alarmed, mop.clean), mop.clean_alarmed, mop.clean,
-                 rate(mop.false_alarms, mop.bags), 100 * r4[0], mop.hit_expl300, mop.n_expl300);
+                 100 * rate(mop.clean_alarmed, mop.clean));
+    if (ast == LC_OK)
+        ast = append_rate(&sum, &slen, &scap, mop.clean_alarmed, mop.clean);
+    if (ast == LC_OK)
+        ast = append(&sum, &slen, &scap,
+                     ", %.2f unmatched alarms per bag\nexplosives >= 300 g: %.1f %%",
+                     rate(mop.false_alarms, mop.bags), 100 * r4[0]);
+    if (ast == LC_OK)
+        ast = append_rate(&sum, &slen, &scap, mop.hit_expl300, mop.n_expl300);
+    if (ast == LC_OK)
+        ast = append(&sum, &slen, &scap, "\n");
     for (int c = 0; c < LC_ATR_CLASSES && ast == LC_OK; c++) {
         size_t nn = 0, hh = 0;
         for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
             nn += mop.n[c][d], hh += mop.hit[c][d];
-        ast = append(&sum, &slen, &scap, "%-9s all %5.1f %% (%zu/%zu)", lc_atr_class_name(c),
-                     100 * rate(hh, nn), hh, nn);
+        ast = append(&sum, &slen, &scap, "%-9s all %5.1f %%", lc_atr_class_name(c),
+                     100 * rate(hh, nn));
+        if (ast == LC_OK)
+            ast = append_rate(&sum, &slen, &scap, hh, nn);
         for (int d = 0; d < LC_ATR_DIFFICULTIES && ast == LC_OK; d++)
             ast = append(&sum, &slen, &scap, "  %s %5.1f %% (%zu/%zu)", diff_names[d],
                          100 * rate(mop.hit[c][d], mop.n[c][d]), mop.hit[c][d], mop.n[c][d]);
@@ -919,16 +961,24 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
                 0 &&
             json_object_set_new(j, "false_alarms", json_integer((json_int_t)mop.false_alarms)) ==
                 0 &&
+            json_object_set_new(j, "clean_alarmed_ci95", ci95(mop.clean_alarmed, mop.clean)) == 0 &&
             json_object_set_new(j, "explosives_300g",
-                                json_pack("{s:I,s:I}", "n", (json_int_t)mop.n_expl300, "detected",
-                                          (json_int_t)mop.hit_expl300)) == 0 &&
+                                json_pack("{s:I,s:I,s:o}", "n", (json_int_t)mop.n_expl300,
+                                          "detected", (json_int_t)mop.hit_expl300, "ci95",
+                                          ci95(mop.hit_expl300, mop.n_expl300))) == 0 &&
             json_object_set_new(j, "seconds_per_bag",
                                 json_real(n ? t_analysis / (double)n : 0.0)) == 0 &&
             json_object_set(j, "classes", cls) == 0;
         for (int c = 0; ok && c < LC_ATR_CLASSES; c++) {
             json_t *cj = json_object();
+            size_t nn = 0, hh = 0;
+            for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
+                nn += mop.n[c][d], hh += mop.hit[c][d];
             ok = cj && json_object_set_new(cls, lc_atr_class_name(c), cj) == 0 &&
-                 json_object_set_new(cj, "threshold", json_real(thr_op[c])) == 0;
+                 json_object_set_new(cj, "threshold", json_real(thr_op[c])) == 0 &&
+                 json_object_set_new(cj, "all",
+                                     json_pack("{s:I,s:I,s:o}", "n", (json_int_t)nn, "detected",
+                                               (json_int_t)hh, "ci95", ci95(hh, nn))) == 0;
             for (int d = 0; ok && d < LC_ATR_DIFFICULTIES; d++)
                 ok = json_object_set_new(cj, diff_names[d],
                                          json_pack("{s:I,s:I}", "n", (json_int_t)mop.n[c][d],

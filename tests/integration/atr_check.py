@@ -129,6 +129,30 @@ def check_eval(d):
                 # detected at the operating point <=> best detecting score >= threshold
                 if int(r["detected"]) != (float(r["detect_score"]) >= c["threshold"] - 1e-4):
                     fail("%s: detected flag vs score" % r["bag"])
+    # 95 % Wilson intervals of the headline rates, recomputed here
+    def wilson(k, n):
+        z = 1.959963984540054
+        p = k / n
+        mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return (0.0 if k == 0 else mid - half, 1.0 if k == n else mid + half)
+
+    checks = [(summ["clean_alarmed"], summ["clean"], summ["clean_alarmed_ci95"]),
+              (summ["explosives_300g"]["detected"], summ["explosives_300g"]["n"],
+               summ["explosives_300g"]["ci95"])]
+    for cls, c in summ["classes"].items():
+        sel = [r for r in rows if r["class"] == cls]
+        if (c["all"]["n"], c["all"]["detected"]) != (len(sel), sum(int(r["detected"]) for r in sel)):
+            fail("%s all: counts" % cls)
+        checks.append((c["all"]["detected"], c["all"]["n"], c["all"]["ci95"]))
+    for k, n, got in checks:
+        if n == 0:
+            if got is not None:
+                fail("ci95 of 0/0 is %r" % (got,))
+            continue
+        want = wilson(k, n)
+        if abs(got[0] - want[0]) > 1e-9 or abs(got[1] - want[1]) > 1e-9:
+            fail("ci95 of %d/%d: %r vs %r" % (k, n, got, want))
     # detection by kind (every class) and by material (explosives; also
     # those of 300 g or more), recomputed from results.csv
     for cls, c in summ["classes"].items():

@@ -735,6 +735,27 @@ static void test_metrics_arithmetic(void **state)
     assert_int_equal(m.false_alarms, 4);
 }
 
+/* The 95 % Wilson score interval against published values (Newcombe 1998,
+ * Statistics in Medicine 17:857, table I: 0/10 -> 0-0.2775; 5/10 is
+ * symmetric, 0.2366-0.7634; 1/29 -> 0.0061-0.1718). */
+static void test_wilson(void **state)
+{
+    (void)state;
+    double ci[2];
+    lc__atr_wilson(0, 10, ci);
+    assert_true(ci[0] == 0 && fabs(ci[1] - 0.2775) < 5e-5);
+    lc__atr_wilson(10, 10, ci);
+    assert_true(fabs(ci[0] - 0.7225) < 5e-5 && ci[1] == 1);
+    lc__atr_wilson(5, 10, ci);
+    assert_true(fabs(ci[0] - 0.2366) < 5e-5 && fabs(ci[1] - 0.7634) < 5e-5);
+    lc__atr_wilson(1, 29, ci);
+    assert_true(fabs(ci[0] - 0.0061) < 5e-5 && fabs(ci[1] - 0.1718) < 5e-5);
+    lc__atr_wilson(0, 0, ci);
+    assert_true(isnan(ci[0]) && isnan(ci[1]));
+    lc__atr_wilson(3, 2, ci);
+    assert_true(isnan(ci[0]));
+}
+
 static void test_truth_parser(void **state)
 {
     (void)state;
@@ -963,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_report_json),
         cmocka_unit_test(test_detection_criterion),
         cmocka_unit_test(test_metrics_arithmetic),
+        cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_truth_parser),
         cmocka_unit_test(test_fan_geometry),
         cmocka_unit_test(test_fan_density),
