@@ -270,18 +270,29 @@ void lc__cache_drop(lc_station *st, int64_t id)
 
 /* -------------------------------------------------------------- analyse */
 
+/* A TDR coordinate as a pixel index in 0..max (a file may hold anything,
+ * NaN included). */
+static uint32_t box_px(double v, uint32_t max)
+{
+    return !(v > 0) ? 0 : v >= (double)max ? max : (uint32_t)v;
+}
+
 void lc__bag_alarms_from_tdr(lc__bag *bag, const lc_dicos_tdr *tdr)
 {
     bag->n_alarms = 0;
     for (size_t i = 0; tdr && i < tdr->n_threats; i++) {
         const lc_dicos_threat *th = &tdr->threats[i];
         for (uint32_t k = 0; k < th->n_boxes && bag->n_alarms < LC__MAX_ALARMS; k++) {
+            const lc_dicos_box *b = &th->boxes[k];
+            if (b->view >= (uint32_t)bag->nviews)
+                continue;
+            uint32_t w = bag->w[b->view], h = bag->h[b->view];
             lc__alarm *a = &bag->alarms[bag->n_alarms++];
-            a->view = th->boxes[k].view;
-            a->box[0] = (uint32_t)th->boxes[k].x0;
-            a->box[1] = (uint32_t)th->boxes[k].y0;
-            a->box[2] = (uint32_t)th->boxes[k].x1 + 1;
-            a->box[3] = (uint32_t)th->boxes[k].y1 + 1;
+            a->view = b->view;
+            a->box[0] = box_px(b->x0, w);
+            a->box[1] = box_px(b->y0, h);
+            a->box[2] = box_px(b->x1 + 1, w);
+            a->box[3] = box_px(b->y1 + 1, h);
             lc__strlcpy(a->label, th->description, sizeof a->label);
         }
     }

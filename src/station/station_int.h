@@ -391,7 +391,8 @@ void lc__retention_stop(lc_station *st);
 lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machine, lc_error *err);
 
 /* The bag's alarm boxes from its machine report: one per threat object and
- * view, labelled with the threat's description. NULL: none. */
+ * view, labelled with the threat's description; boxes of a view the bag
+ * lacks are skipped and coordinates are clamped to the image. NULL: none. */
 void lc__bag_alarms_from_tdr(lc__bag *bag, const lc_dicos_tdr *tdr);
 
 #endif

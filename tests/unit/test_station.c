@@ -211,6 +211,43 @@ static void test_attenuation_and_classes(void **state)
     free(png);
 }
 
+/* The console's alarm boxes from a machine TDR: one per threat object and
+ * view; a view the bag lacks is skipped, and coordinates a file may hold
+ * (negative, beyond the image, NaN) are clamped to the image. */
+static void test_alarms_from_tdr(void **state)
+{
+    (void)state;
+    lc_scan *scan = synthetic(1.0, 1.2);
+    lc__bag *bag = NULL;
+    assert_int_equal(lc__bag_from_scan(scan, NULL, &bag, NULL), LC_OK);
+    lc_dicos_threat th[2];
+    memset(th, 0, sizeof th);
+    strcpy(th[0].description, "explosive 0.83, Zeff 7.3, 722 g");
+    th[0].n_boxes = 2;
+    th[0].boxes[0] = (lc_dicos_box){0, 20, 10, 49, 39};
+    th[0].boxes[1] = (lc_dicos_box){1, 21, 11, 48, 38};
+    strcpy(th[1].description, "weapon 0.70");
+    th[1].n_boxes = 2;
+    th[1].boxes[0] = (lc_dicos_box){5, 1, 1, 2, 2}; /* no such view */
+    th[1].boxes[1] = (lc_dicos_box){1, -7, NAN, 1e12, INFINITY};
+    lc_dicos_tdr tdr = {LC_TDR_MACHINE, LC_ALARM_ALARM, "t", 0, 2, th};
+    lc__bag_alarms_from_tdr(bag, &tdr);
+    assert_int_equal(bag->n_alarms, 3);
+    const lc__alarm *a = &bag->alarms[0];
+    assert_true(a->view == 0 && a->box[0] == 20 && a->box[1] == 10 && a->box[2] == 50 &&
+                a->box[3] == 40);
+    assert_string_equal(a->label, "explosive 0.83, Zeff 7.3, 722 g");
+    assert_int_equal(bag->alarms[1].view, 1);
+    a = &bag->alarms[2];
+    assert_true(a->view == 1 && a->box[0] == 0 && a->box[1] == 0 && a->box[2] == bag->w[1] &&
+                a->box[3] == bag->h[1]);
+    assert_string_equal(a->label, "weapon 0.70");
+    lc__bag_alarms_from_tdr(bag, NULL);
+    assert_int_equal(bag->n_alarms, 0);
+    lc__bag_free(bag);
+    lc_scan_free(scan);
+}
+
 /* Simulates a 400 x 300 x 100 mm box of a material, noise-free. */
 static lc_scan *sim_box(const char *material)
 {
@@ -768,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_ratelimit),
         cmocka_unit_test(test_query),
         cmocka_unit_test(test_attenuation_and_classes),
+        cmocka_unit_test(test_alarms_from_tdr),
         cmocka_unit_test(test_tip_projection),
         cmocka_unit_test_setup_teardown(test_api, setup, teardown),
         cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
