@@ -526,15 +526,18 @@ static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, .
     }
 }
 
-/* Appends " (k/n, 95 % CI lo-hi %)" (Wilson). */
-static lc_status append_rate(char **buf, size_t *len, size_t *cap, size_t k, size_t n)
+/* Appends the rate k/n as "21.8 % (17/78, 95 % CI 14.1-32.2 %)" (Wilson),
+ * without the interval unless ci, and as "    - (0/0)" without a sample. */
+static lc_status append_rate(char **buf, size_t *len, size_t *cap, size_t k, size_t n, int ci)
 {
-    double ci[2];
-    lc__atr_wilson(k, n, ci);
     if (n == 0)
-        return append(buf, len, cap, " (0/0)");
-    return append(buf, len, cap, " (%zu/%zu, 95 %% CI %.1f-%.1f %%)", k, n, 100 * ci[0],
-                  100 * ci[1]);
+        return append(buf, len, cap, "    - (0/0)");
+    if (!ci)
+        return append(buf, len, cap, "%5.1f %% (%zu/%zu)", 100 * rate(k, n), k, n);
+    double w[2];
+    lc__atr_wilson(k, n, w);
+    return append(buf, len, cap, "%5.1f %% (%zu/%zu, 95 %% CI %.1f-%.1f %%)", 100 * rate(k, n), k,
+                  n, 100 * w[0], 100 * w[1]);
 }
 
 /* [lo, hi] of the 95 % Wilson interval, or null without a sample. */
@@ -901,34 +904,31 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
         goto done;
 
     /* the summary */
-    double r4[4];
-    class_rates(&mop, r4);
     ast = append(&sum, &slen, &scap,
                  "bags %zu (clean %zu), thresholds explosive %.2f weapon %.2f dense %.2f\n"
-                 "false alarms: %.1f %% of clean bags",
-                 mop.bags, mop.clean, thr_op[0], thr_op[1], thr_op[2],
-                 100 * rate(mop.clean_alarmed, mop.clean));
+                 "false alarms (clean bags):",
+                 mop.bags, mop.clean, thr_op[0], thr_op[1], thr_op[2]);
     if (ast == LC_OK)
-        ast = append_rate(&sum, &slen, &scap, mop.clean_alarmed, mop.clean);
+        ast = append_rate(&sum, &slen, &scap, mop.clean_alarmed, mop.clean, 1);
     if (ast == LC_OK)
-        ast = append(&sum, &slen, &scap,
-                     ", %.2f unmatched alarms per bag\nexplosives >= 300 g: %.1f %%",
-                     rate(mop.false_alarms, mop.bags), 100 * r4[0]);
+        ast = append(&sum, &slen, &scap, ", %.2f unmatched alarms per bag\nexplosives >= 300 g:",
+                     rate(mop.false_alarms, mop.bags));
     if (ast == LC_OK)
-        ast = append_rate(&sum, &slen, &scap, mop.hit_expl300, mop.n_expl300);
+        ast = append_rate(&sum, &slen, &scap, mop.hit_expl300, mop.n_expl300, 1);
     if (ast == LC_OK)
         ast = append(&sum, &slen, &scap, "\n");
     for (int c = 0; c < LC_ATR_CLASSES && ast == LC_OK; c++) {
         size_t nn = 0, hh = 0;
         for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
             nn += mop.n[c][d], hh += mop.hit[c][d];
-        ast = append(&sum, &slen, &scap, "%-9s all %5.1f %%", lc_atr_class_name(c),
-                     100 * rate(hh, nn));
+        ast = append(&sum, &slen, &scap, "%-9s all ", lc_atr_class_name(c));
         if (ast == LC_OK)
-            ast = append_rate(&sum, &slen, &scap, hh, nn);
-        for (int d = 0; d < LC_ATR_DIFFICULTIES && ast == LC_OK; d++)
-            ast = append(&sum, &slen, &scap, "  %s %5.1f %% (%zu/%zu)", diff_names[d],
-                         100 * rate(mop.hit[c][d], mop.n[c][d]), mop.hit[c][d], mop.n[c][d]);
+            ast = append_rate(&sum, &slen, &scap, hh, nn, 1);
+        for (int d = 0; d < LC_ATR_DIFFICULTIES && ast == LC_OK; d++) {
+            ast = append(&sum, &slen, &scap, "  %s ", diff_names[d]);
+            if (ast == LC_OK)
+                ast = append_rate(&sum, &slen, &scap, mop.hit[c][d], mop.n[c][d], 0);
+        }
         if (ast == LC_OK)
             ast = append(&sum, &slen, &scap, "\n");
     }
