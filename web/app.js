@@ -161,6 +161,9 @@ function drawBoxes(svg, v, bag, view) {
       t.setAttribute('fill', colour); t.setAttribute('font-size', '13'); t.setAttribute('font-weight', '600');
       t.textContent = label;
       svg.append(t);
+      // keep a long label (class, score, Zeff, mass) inside the image
+      const w = t.getComputedTextLength ? t.getComputedTextLength() : 0;
+      if (w > 0 && b[0] + 2 + w > v.width - 2) t.setAttribute('x', Math.max(2, v.width - 2 - w));
     }
     const r = document.createElementNS(ns, 'rect');
     r.setAttribute('x', b[0]); r.setAttribute('y', b[1]);
