@@ -1718,20 +1718,25 @@ lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err)
     for (size_t i = 0; ok && i < r->n; i++) {
         const lc_atr_alarm *a = &r->alarms[i];
         json_t *o = json_object();
-        ok = o && json_array_append_new(arr, o) == 0 &&
-             json_object_set_new(o, "class", json_string(lc_atr_class_name(a->cls))) == 0 &&
-             json_object_set_new(o, "view", json_integer(a->view)) == 0 &&
-             json_object_set_new(o, "bbox",
-                                 json_pack("[iiii]", (int)a->bbox[0], (int)a->bbox[1],
-                                           (int)a->bbox[2], (int)a->bbox[3])) == 0 &&
-             json_object_set_new(o, "score", num_or_null(a->score)) == 0 &&
-             json_object_set_new(o, "zeff", num_or_null(a->zeff)) == 0 &&
-             json_object_set_new(o, "mass_g", num_or_null(a->mass_g)) == 0 &&
-             json_object_set_new(o, "area_mm2", num_or_null(a->area_mm2)) == 0 &&
-             json_object_set_new(o, "areal_g_cm2", num_or_null(a->areal_g_cm2)) == 0 &&
-             json_object_set_new(o, "density_g_cm3",
-                                 a->density_g_cm3 > 0 ? num_or_null(a->density_g_cm3)
-                                                      : json_null()) == 0;
+        ok =
+            o && json_array_append_new(arr, o) == 0 &&
+            json_object_set_new(o, "class", json_string(lc_atr_class_name(a->cls))) == 0 &&
+            json_object_set_new(o, "view", json_integer(a->view)) == 0 &&
+            json_object_set_new(o, "bbox",
+                                json_pack("[iiii]", (int)a->bbox[0], (int)a->bbox[1],
+                                          (int)a->bbox[2], (int)a->bbox[3])) == 0 &&
+            json_object_set_new(o, "score", num_or_null(a->score)) == 0 &&
+            json_object_set_new(o, "zeff", num_or_null(a->zeff)) == 0 &&
+            json_object_set_new(o, "mass_g", num_or_null(a->mass_g)) == 0 &&
+            json_object_set_new(o, "area_mm2", num_or_null(a->area_mm2)) == 0 &&
+            json_object_set_new(o, "areal_g_cm2", num_or_null(a->areal_g_cm2)) == 0 &&
+            json_object_set_new(o, "density_g_cm3",
+                                a->density_g_cm3 > 0 ? num_or_null(a->density_g_cm3)
+                                                     : json_null()) == 0 &&
+            /* the same object's alarm in another view (its index), or null */
+            json_object_set_new(o, "paired",
+                                a->paired >= 0 && (size_t)a->paired < r->n ? json_integer(a->paired)
+                                                                           : json_null()) == 0;
         json_t *why = ok && a->n_why > 0 ? json_array() : NULL;
         for (size_t k = 0; why && ok && k < a->n_why && k < LC_ATR_WHY; k++)
             ok = json_array_append_new(why, json_pack("{s:s,s:o,s:o}", "feature", a->why[k].feature,

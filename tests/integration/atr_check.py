@@ -61,6 +61,17 @@ def check_report(path, scan):
             fail("bbox %r" % a["bbox"])
         if not (0 <= a["score"] <= 1):
             fail("score %r" % a["score"])
+    for i, a in enumerate(rep["alarms"]):
+        p = a.get("paired", "missing")
+        if p == "missing":
+            fail("alarm without paired")
+        if p is not None:
+            if not (isinstance(p, int) and 0 <= p < len(rep["alarms"]) and p != i):
+                fail("paired %r" % (p,))
+            o = rep["alarms"][p]
+            if o["class"] != a["class"] or o["view"] == a["view"]:
+                fail("alarm %d paired with %d: %s view %d vs %s view %d"
+                     % (i, p, a["class"], a["view"], o["class"], o["view"]))
     scores = [a["score"] for a in rep["alarms"]]
     if scores != sorted(scores, reverse=True):
         fail("alarms not sorted by score")

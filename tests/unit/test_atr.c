@@ -577,7 +577,7 @@ static void test_empty_scan_is_clear(void **state)
 static void test_report_json(void **state)
 {
     (void)state;
-    lc_atr_alarm al[2] = {
+    lc_atr_alarm al[3] = {
         {LC_ATR_EXPLOSIVE,
          1,
          {10, 20, 30, 40},
@@ -591,8 +591,10 @@ static void test_report_json(void **state)
          1,
          {{"density", 1.625, 0.5}, {NULL, 0, 0}, {NULL, 0, 0}}},
         {LC_ATR_DENSE, 0, {1, 2, 3, 4}, 0.5, NAN, 0, 10, 0, 0, -1, 0, {{NULL, 0, 0}}},
+        {LC_ATR_EXPLOSIVE, 0, {11, 5, 31, 25}, 0.7, 7.3, 500, 90, 5, 0, 0, 0, {{NULL, 0, 0}}},
     };
-    lc_atr_result r = {1, 2, al, 0.1};
+    al[0].paired = 2; /* the same object seen in view 0 */
+    lc_atr_result r = {1, 3, al, 0.1};
     char *text = NULL;
     lc_error err;
     assert_int_equal(lc_atr_result_json(&r, &text, &err), LC_OK);
@@ -616,7 +618,12 @@ static void test_report_json(void **state)
                 1e-9);
     assert_true(fabs(json_number_value(json_object_get(json_array_get(why, 0), "logit")) - 0.5) <
                 1e-9);
+    assert_int_equal(json_integer_value(json_object_get(a, "paired")), 2);
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(j, "alarms"), 2), "paired")),
+                     0);
     json_t *d = json_array_get(json_object_get(j, "alarms"), 1);
+    assert_true(json_is_null(json_object_get(d, "paired")));
     assert_null(json_object_get(d, "why"));
     assert_true(json_is_null(json_object_get(d, "zeff")));
     assert_string_equal(json_string_value(json_object_get(d, "class")), "dense");
