@@ -46,6 +46,16 @@ int lc_atr_alarm_detects(const lc_atr_alarm *a, const lc_atr_truth *t)
     return iou(a->bbox, t->box[a->view]) >= 0.1;
 }
 
+/* Whether an alarm of bag b at or above its class's threshold detects t. */
+static int threat_detected(const lc_atr_eval_bag *b, const lc_atr_truth *t,
+                           const double threshold[3])
+{
+    for (size_t k = 0; k < b->n_alarms; k++)
+        if (b->alarms[k].score >= threshold[t->cls] && lc_atr_alarm_detects(&b->alarms[k], t))
+            return 1;
+    return 0;
+}
+
 void lc_atr_eval_metrics(const lc_atr_eval_bag *bags, size_t n, const double threshold[3],
                          lc_atr_metrics *m)
 {
@@ -81,10 +91,7 @@ void lc_atr_eval_metrics(const lc_atr_eval_bag *bags, size_t n, const double thr
             int d = t->difficulty < 0                      ? 0
                     : t->difficulty >= LC_ATR_DIFFICULTIES ? LC_ATR_DIFFICULTIES - 1
                                                            : t->difficulty;
-            int det = 0;
-            for (size_t k = 0; k < b->n_alarms && !det; k++)
-                det = b->alarms[k].score >= m->threshold[t->cls] &&
-                      lc_atr_alarm_detects(&b->alarms[k], t);
+            int det = threat_detected(b, t, m->threshold);
             m->n[t->cls][d]++;
             m->hit[t->cls][d] += (size_t)det;
             if (t->cls == LC_ATR_EXPLOSIVE && t->mass_g >= 300) {
@@ -486,20 +493,25 @@ void lc__atr_wilson(size_t k, size_t n, double ci[2])
     ci[1] = k == n ? 1 : fmin(1, mid + half);
 }
 
+/* The threats of class c in m, and those detected, over every difficulty. */
+static void class_total(const lc_atr_metrics *m, int c, size_t *n, size_t *hit)
+{
+    *n = *hit = 0;
+    for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
+        *n += m->n[c][d], *hit += m->hit[c][d];
+}
+
 static void class_rates(const lc_atr_metrics *m, double out[4])
 {
+    size_t n_all = 0, h_all = 0;
     for (int c = 0; c < LC_ATR_CLASSES; c++) {
-        size_t n = 0, h = 0;
-        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
-            n += m->n[c][d], h += m->hit[c][d];
+        size_t n, h;
+        class_total(m, c, &n, &h);
         out[c] = rate(h, n);
+        n_all += n, h_all += h;
     }
     out[LC_ATR_EXPLOSIVE] = rate(m->hit_expl300, m->n_expl300);
-    size_t n = 0, h = 0;
-    for (int c = 0; c < LC_ATR_CLASSES; c++)
-        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
-            n += m->n[c][d], h += m->hit[c][d];
-    out[3] = rate(h, n);
+    out[3] = rate(h_all, n_all);
 }
 
 static lc_status append(char **buf, size_t *len, size_t *cap, const char *fmt, ...) LC_PRINTF(4, 5);
@@ -553,9 +565,8 @@ static const char *const diff_names[LC_ATR_DIFFICULTIES] = {"easy", "medium", "h
 static const char features_head[] =
     "bag,idx,view,x0,y0,x1,y1,level,area_mm2,length_mm,width_mm,fill,imp_frac,imp_other_mm2,a_h,"
     "a_l,bg_h,bg_l,d_h,d_l,zeff,zeff_raw,sigma,mass_g,cv,contrast,density,density_geom,chord_mm,"
-    "pos_y,"
-    "pos_z,pair,s_explosive,s_weapon,s_dense,clean,t_idx,t_class,t_kind,t_difficulty,t_mass_g,"
-    "t_iou,gate_e,gate_w";
+    "pos_y,pos_z,pair,s_explosive,s_weapon,s_dense,clean,t_idx,t_class,t_kind,t_difficulty,"
+    "t_mass_g,t_iou,gate_e,gate_w";
 
 /* Appends one row per candidate of bag b to the feature dump: the
  * measurements, the scores, and the threat of the bag this candidate
@@ -649,10 +660,7 @@ static lc_status breakdown(const lc_atr_eval_bag *bags, size_t n, const double t
             const lc_atr_truth *t = &bags[i].truth[j];
             if ((int)t->cls < 0 || t->cls >= LC_ATR_CLASSES)
                 continue;
-            int det = 0;
-            for (size_t k = 0; k < bags[i].n_alarms && !det; k++)
-                det = bags[i].alarms[k].score >= thr[t->cls] &&
-                      lc_atr_alarm_detects(&bags[i].alarms[k], t);
+            int det = threat_detected(&bags[i], t, thr);
             for (int by = 0; by < BY_N; by++) {
                 if (by != BY_KIND &&
                     (t->cls != LC_ATR_EXPLOSIVE || (by == BY_MATERIAL_300G && t->mass_g < 300)))
@@ -846,10 +854,7 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
                     best_det = a->score;
         }
         const lc_atr_truth *tr = eb[i].n_truth ? &eb[i].truth[0] : NULL;
-        int detected = 0;
-        for (size_t k = 0; tr && k < eb[i].n_alarms; k++)
-            detected |= eb[i].alarms[k].score >= thr_op[tr->cls] &&
-                        lc_atr_alarm_detects(&eb[i].alarms[k], tr);
+        int detected = tr && threat_detected(&eb[i], tr, thr_op);
         ast = append(&csv, &clen, &ccap, "%s,%s,%s,%s,%s,%.1f,%.4f,%.4f,%d,%d,%.3f\n", bags[i].name,
                      tr ? lc_atr_class_name(tr->cls) : "none", tr ? tr->kind : "",
                      tr ? tr->material : "", tr ? diff_names[tr->difficulty] : "",
@@ -918,9 +923,8 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     if (ast == LC_OK)
         ast = append(&sum, &slen, &scap, "\n");
     for (int c = 0; c < LC_ATR_CLASSES && ast == LC_OK; c++) {
-        size_t nn = 0, hh = 0;
-        for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
-            nn += mop.n[c][d], hh += mop.hit[c][d];
+        size_t nn, hh;
+        class_total(&mop, c, &nn, &hh);
         ast = append(&sum, &slen, &scap, "%-9s all ", lc_atr_class_name(c));
         if (ast == LC_OK)
             ast = append_rate(&sum, &slen, &scap, hh, nn, 1);
@@ -971,9 +975,8 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
             json_object_set(j, "classes", cls) == 0;
         for (int c = 0; ok && c < LC_ATR_CLASSES; c++) {
             json_t *cj = json_object();
-            size_t nn = 0, hh = 0;
-            for (int d = 0; d < LC_ATR_DIFFICULTIES; d++)
-                nn += mop.n[c][d], hh += mop.hit[c][d];
+            size_t nn, hh;
+            class_total(&mop, c, &nn, &hh);
             ok = cj && json_object_set_new(cls, lc_atr_class_name(c), cj) == 0 &&
                  json_object_set_new(cj, "threshold", json_real(thr_op[c])) == 0 &&
                  json_object_set_new(cj, "all",
