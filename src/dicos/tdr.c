@@ -530,10 +530,11 @@ lc_status lc_dicos_tdr_from_atr(const lc_atr_result *r, double min_score, const 
         lc_dicos_threat *th = &t->threats[t->n_threats++];
         th->id = (uint32_t)t->n_threats;
         int expl = a->cls == LC_ATR_EXPLOSIVE;
-        snprintf(th->category, sizeof th->category, "%s",
-                 expl                      ? "EXPLOSIVE"
-                 : a->cls == LC_ATR_WEAPON ? "PROHIBITED_ITEM"
-                                           : "ANOMALY");
+        lc__strlcpy(th->category,
+                    expl                      ? "EXPLOSIVE"
+                    : a->cls == LC_ATR_WEAPON ? "PROHIBITED_ITEM"
+                                              : "ANOMALY",
+                    sizeof th->category);
         th->assessment = LC_ASSESS_THREAT;
         th->probability = a->score > 1 ? 1 : a->score < 0 ? 0 : a->score;
         th->zeff = isfinite(a->zeff) && a->zeff > 0 ? a->zeff : 0;

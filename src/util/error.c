@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lucent/error.h"
+#include "util/util.h"
 
 const char *lc_strerror(lc_status status)
 {
@@ -47,9 +48,7 @@ static void trim_partial_utf8(char *s)
     size_t j = n - 1;
     while (j > 0 && ((unsigned char)s[j] & 0xC0) == 0x80)
         j--;
-    unsigned char lead = (unsigned char)s[j];
-    size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-    if (n - j < want)
+    if (lc__utf8_len((const unsigned char *)s + j, n - j) != n - j)
         s[j] = '\0';
 }
 
