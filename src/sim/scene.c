@@ -402,6 +402,11 @@ lc_status lc_scene_parse(const char *json, size_t len, const char *name, const c
             st = lc_error_set(err, LC_ERR_FORMAT, "%s: name: must be a string", name);
             goto done;
         }
+        if (json_string_length(jn) >= sizeof sc->name) {
+            st = lc_error_set(err, LC_ERR_FORMAT, "%s: name: longer than %zu bytes", name,
+                              sizeof sc->name - 1);
+            goto done;
+        }
         lc__strlcpy(sc->name, json_string_value(jn), sizeof sc->name);
     }
     if (base_dir)

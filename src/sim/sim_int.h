@@ -126,8 +126,8 @@ typedef struct lc__object {
 } lc__object;
 
 struct lc_scene {
-    char name[LC_TEXT_MAX];
-    char file[256]; /* name used in error messages */
+    char name[1025]; /* a description: up to 1024 bytes, longer ones are refused */
+    char file[256];  /* name used in error messages */
     char path[4096];
     size_t nobjects;
     lc__object *objects;

@@ -123,6 +123,17 @@ static void test_scene_errors(void **state)
           "\"position\":[0,0,0],\"material\":\"water\",\"threat\":\"bomb\"}]}",
           LC_ERR_FORMAT, "objects[0].threat");
     parse("{\"lucent_scene\":2,\"objects\":[]}", LC_ERR_FORMAT, "lucent_scene");
+    /* A scene's name is a description: 1024 bytes are kept whole, more are
+     * refused, not cut. */
+    char js[1200], nm[1030];
+    memset(nm, 'n', 1024);
+    nm[1024] = '\0';
+    snprintf(js, sizeof js, "{\"lucent_scene\":1,\"name\":\"%s\",\"objects\":[]}", nm);
+    lc_scene *named = parse(js, LC_OK, NULL);
+    assert_string_equal(lc_scene_name(named), nm);
+    lc_scene_free(named);
+    snprintf(js, sizeof js, "{\"lucent_scene\":1,\"name\":\"%sn\",\"objects\":[]}", nm);
+    parse(js, LC_ERR_FORMAT, "t.json: name: longer than 1024 bytes");
     parse("[1,2]", LC_ERR_FORMAT, "JSON object");
     /* Unknown material: found when the run resolves materials. */
     lc_scene *s = parse("{\"lucent_scene\":1,\"objects\":[{\"shape\":\"sphere\",\"radius\":5,"
