@@ -7,7 +7,8 @@ Reads candidate feature dumps written by `lucent eval CORPUS --features FILE`
 of boosted stumps on the features lc__atr_features computes (logistic loss,
 L2-regularised leaf values, shrinkage), chooses the per-class operating
 points on the training bags so that at most --fa of the clean bags alarm
-(all classes together, dense keeping its rule), folds them into the bias so
+(all classes together, dense keeping its rule) and at most --fa-corpus of
+any one training corpus's, folds them into the bias so
 that score 0.5 is the operating point, and writes src/atr/atr_model.c.
 Reproducible: no randomness; the same dumps give the same file.
 
@@ -18,7 +19,8 @@ usage: /usr/bin/python3 scripts/train_atr.py -o src/atr/atr_model.c TRAIN.csv...
                                  near-empty bags, whose clean bags would
                                  make the false-alarm budget look larger)
 Each dump must lie in its corpus folder (next to truth.json). The defaults
-are the shipped model's settings (docs/atr.md; --fa 0.10 since the seventh pass).
+are the shipped model's settings (docs/atr.md; --fa 0.10 since the seventh pass,
+--fa-corpus 0.13 since the ninth).
 Needs numpy (/usr/bin/python3 on Debian 12 has it).
 """
 import argparse
@@ -26,6 +28,7 @@ import csv
 import math
 import os
 import sys
+import textwrap
 
 import numpy as np
 
@@ -167,6 +170,8 @@ class Bags:
         for nm in names:
             dump, bag = nm.rsplit(':', 1)
             last[dump] = max(last.get(dump, ''), bag)
+        # each bag's corpus (its dump), for the spread of the false alarms
+        _, self.corpus = np.unique([nm.rsplit(':', 1)[0] for nm in names], return_inverse=True)
         self.keys = sorted(k for k in threats
                            if k[0].rsplit(':', 1)[1] <= last.get(k[0].rsplit(':', 1)[0], ''))
         kix = {k: i for i, k in enumerate(self.keys)}
@@ -194,6 +199,9 @@ class Bags:
         for c in CLASSES:
             al |= self.bag_max[c] >= thr[c]
         fa = al[self.clean].mean() if self.clean.any() else 0
+        nc = np.bincount(self.corpus[self.clean])
+        fa_max = (np.bincount(self.corpus[self.clean], al[self.clean]) / np.maximum(nc, 1)).max() \
+            if self.clean.any() else 0
         tally = {}
         for i, (c, kind, diff, mass) in enumerate(self.tinfo):
             hit = self.t_best[i] >= thr[c]
@@ -201,7 +209,7 @@ class Bags:
                     ((('explosive>=300', 'explosive>=300:' + kind) if c == 'explosive' and mass >= 300 else ())):
                 n, h = tally.get(k, (0, 0))
                 tally[k] = (n + 1, h + hit)
-        return {'fa': fa, 'tally': tally}
+        return {'fa': fa, 'fa_max': fa_max, 'tally': tally}
 
 
 def subset(meta, keep):
@@ -312,6 +320,7 @@ def main():
     ap.add_argument('--lam', type=float, default=20.0)
     ap.add_argument('--pos-iou', type=float, default=0.5)
     ap.add_argument('--fa', type=float, default=0.10)
+    ap.add_argument('--fa-corpus', type=float, default=0.13)
     ap.add_argument('--pos-weight', type=float, default=0.5)
     ap.add_argument('--exclude', default='bg_h,p_bg_h,level,rim_dz,p_rim_dz')
     ap.add_argument('--from-rule', type=int, default=1)
@@ -335,8 +344,10 @@ def main():
     scores = class_scores(X, meta, models)
     # operating point: per-class thresholds maximising the detection of
     # explosives >= 300 g plus that of weapons with at most --fa of the clean
-    # bags alarmed (dense keeps its rule at 0.5); tried at the scores where a
-    # clean bag's best candidate sits
+    # bags alarmed, and at most --fa-corpus of any one corpus's (a procurement
+    # test runs one corpus of 500 bags, whose false alarms scatter round the
+    # pooled rate by 2-3 points); dense keeps its rule at 0.5; tried at the
+    # scores where a clean bag's best candidate sits
     bags = Bags(meta, threats).best(scores)
 
     def grid(c):
@@ -352,7 +363,7 @@ def main():
         for tw in grid('weapon'):
             thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
             r = bags.summarise(thr)
-            if r['fa'] > a.fa:
+            if r['fa'] > a.fa or r['fa_max'] > a.fa_corpus:
                 continue
             t = r['tally']
             ne, he = t.get('explosive>=300', (1, 0))
@@ -363,6 +374,13 @@ def main():
     _, te, tw = best
     thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
     report('train', meta, scores, thr, threats, sys.stderr)
+    # the spread over the corpora: one fresh corpus of 500 bags is what a
+    # procurement test runs, and its false alarms scatter round the pooled rate
+    for p in a.train:
+        keep = np.char.startswith(meta['bag'], p + ':')
+        r = Bags(subset(meta, keep), threats).best({c: v[keep] for c, v in scores.items()}) \
+            .summarise(thr)
+        print(f'  {corpora([p])}: false alarms {100 * r["fa"]:.1f} %', file=sys.stderr)
     # fold the thresholds in: a model's bias moves by the threshold's logit,
     # a rule's score is raised to the power that maps the threshold to 0.5
     power = {c: 1.0 for c in CLASSES}
@@ -395,17 +413,20 @@ def main():
                 sc[c] = sc[c] ** power[c]
         report(p, mc, sc, {'explosive': 0.5, 'weapon': 0.5, 'dense': 0.5}, threats_of([p]),
                sys.stderr)
+    origin = '\n'.join(textwrap.wrap(
+        'scripts/train_atr.py from the dumps of ' + corpora(a.train) +
+        (' (fitted also on ' + corpora(a.fit_only) + ')' if a.fit_only else ''),
+        74, initial_indent=' * ', subsequent_indent=' * '))
     with open(a.o, 'w') as fh:
         fh.write('/* SPDX-License-Identifier: Apache-2.0 */\n/*\n'
-                 ' * atr_model.c: the learned scoring models, generated by\n'
-                 ' * scripts/train_atr.py from the dumps of ' + corpora(a.train) +
-                 (' (fitted also on ' + corpora(a.fit_only) + ')' if a.fit_only else '') +
+                 ' * atr_model.c: the learned scoring models, generated by\n' + origin +
                  (f'\n * (classes {a.classes}, rounds {a.rounds}, shrinkage {a.lr}, L2 {a.lam},\n'
                  f' * positives at IoU >= {a.pos_iou}, positive weight {a.pos_weight}, from the rule\n'
                  f' * {a.from_rule}, hard-negative rounds {a.hard_rounds} (top {a.hard_top} x {a.hard_weight}),\n'
                  f' * features left out: {a.exclude};\n'
                   if models else '\n * (no learned model: every class keeps its hand-set rule;\n') +
-                 f' * operating point: at most {100 * a.fa:.0f} % of the training clean bags alarm).\n'
+                 f' * operating point: at most {100 * a.fa:.0f} % of the training clean bags alarm,\n'
+                 f' * and at most {100 * a.fa_corpus:.0f} % of any one corpus\'s).\n'
                  ' * Classes without a model keep their rule, raised to the power that maps\n'
                  ' * the operating point to 0.5. Do not edit: rerun the script (docs/atr.md).\n */\n'
                  '#include "atr/atr_int.h"\n\n')
