@@ -13,6 +13,6 @@
 
 const lc__atr_model lc__atr_models[LC_ATR_CLASSES] = {
     {0, 0, NULL, 1.463937, 0},
-    {0, 0, NULL, 0.794949, 0},
+    {0, 0, NULL, 0.846844, 0},
     {0, 0, NULL, 1.000000, 0},
 };

@@ -43,12 +43,16 @@ static double weapon_score(const lc__atr_cand *c)
     /* thicker than sheet metal: 1 mm of steel (a ruler) reads ~2 g/cm2
      * water-equivalent, a 2 mm blade alone 4.3 */
     double thick = step(c->sigma, 3.0, 0.6);
-    /* a blade: long, narrow, well filled. Seen edge-on a blade is only its
-     * thickness wide (2 mm, 8-16 mm after the blur) but thick along the beam
-     * (its breadth of steel): the narrow limit falls from 8 to 3 mm as the
-     * areal density passes 9 g/cm2 (seventh pass) */
-    double narrow = 8.0 - 5.0 * step(c->sigma, 9.0, 1.0);
-    double blade = step(c->length_mm, 66, 10) * step(c->width_mm, narrow, 4) *
+    /* a blade: long, narrow, well filled. Seen face-on a blade is its
+     * breadth wide (15 mm or more); a narrower strip of thin metal is a rod,
+     * a rib or the edge of a case. The step is sharp (ninth pass; it was a
+     * ramp at 8 mm, 4 mm wide, which took up to a quarter off a folding
+     * knife's 18-26 mm blade). Seen edge-on a blade is only its thickness
+     * wide (2 mm, 8-16 mm after the blur) but thick along the beam (its
+     * breadth of steel): the narrow limit falls to 3 mm as the areal density
+     * passes 9 g/cm2 (seventh pass) */
+    double narrow = 12.0 - 9.0 * step(c->sigma, 9.0, 1.0);
+    double blade = step(c->length_mm, 66, 10) * step(c->width_mm, narrow, 2) *
                    (1.0 - step(c->width_mm, 62, 4)) * step(c->length_mm / c->width_mm, 2.5, 0.5) *
                    step(c->fill, 0.52, 0.08);
     /* ... and flat across: parallel rods (an umbrella's ribs round its

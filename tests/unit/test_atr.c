@@ -258,6 +258,41 @@ static void test_blade_and_dense(void **state)
     lc_scan_free(scan);
 }
 
+/* A blade seen face-on is its breadth wide: a folding knife's 2.5 mm steel
+ * blade 100 x 20 mm alarms, a strip of the same steel 136 x 10 mm (a rod, a
+ * rib, the edge of a case) is too narrow to be one (ninth pass). The side
+ * view sees both on edge and is not checked. */
+static void test_blade_width(void **state)
+{
+    (void)state;
+    const lc_material *steel = mat("stainless_steel"), *bg = mat("cellulose");
+    lc_synth_region r[20];
+    uint32_t slab0[4] = {10, 10, 120, 190}, slab1[4] = {130, 10, 230, 190};
+    /* view 0: blade at lines 20..83 (100 mm), pixels 40..65 (20 mm); strip at
+     * lines 140..225 (136 mm), pixels 100..112 (9.6 mm) */
+    uint32_t b0[4] = {20, 40, 83, 65}, s0[4] = {140, 100, 225, 112};
+    uint32_t b1[4] = {20, 50, 83, 53}, s1[4] = {140, 50, 225, 53};
+    size_t n = framed(r, 0, slab0, b0, bg, 1.0, steel, 8.0 * 0.25);
+    n += framed(r + n, 0, slab1, s0, bg, 1.0, steel, 8.0 * 0.25);
+    n += framed(r + n, 1, slab0, b1, bg, 1.0, steel, 8.0 * 2.0);
+    n += framed(r + n, 1, slab1, s1, bg, 1.0, steel, 8.0 * 1.0);
+    lc_scan *scan = synth(r, n, 240, 200, 5);
+    lc_atr_result *res = analyze(scan, 0.5);
+    int blade = 0, strip = 0;
+    for (size_t i = 0; i < res->n; i++) {
+        const lc_atr_alarm *a = &res->alarms[i];
+        if (a->cls != LC_ATR_WEAPON || a->view != 0)
+            continue;
+        blade += a->bbox[0] <= 22 && a->bbox[2] >= 81 && a->bbox[1] <= 42 && a->bbox[3] >= 63 &&
+                 a->bbox[2] < 130;
+        strip += a->bbox[2] > 130;
+    }
+    assert_int_equal(blade, 1);
+    assert_int_equal(strip, 0);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
 /* A 10 mm lead plate 80 x 64 mm lying flat is impenetrable in the top view,
  * but the side view sees it edge-on (10 mm high) and sees past it: nothing
  * is hidden from both views, so no dense alarm. With the top view alone
@@ -982,6 +1017,7 @@ int main(void)
         cmocka_unit_test(test_explosive_block),
         cmocka_unit_test(test_water_block_not_explosive),
         cmocka_unit_test(test_blade_and_dense),
+        cmocka_unit_test(test_blade_width),
         cmocka_unit_test(test_dense_needs_both_views),
         cmocka_unit_test(test_blade_beside_handle),
         cmocka_unit_test(test_handle_cue),
