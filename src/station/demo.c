@@ -222,8 +222,11 @@ static lc_status simulate_one(demo *d, uint64_t *rng, lc__feed_item *item, lc_er
         const char *path = d->scenes[lc__rand(rng) % d->nscenes];
         s = lc_scene_load(path, &scene, err);
         threat = -1; /* known below from the labels */
-        if (s == LC_OK)
-            lc__strlcpy(item->name, lc_scene_name(scene), sizeof item->name);
+        /* a long description is cut for the log, and says so */
+        if (s == LC_OK && !lc__strlcpy(item->name, lc_scene_name(scene), sizeof item->name)) {
+            lc__strlcpy(item->name, lc_scene_name(scene), sizeof item->name - 3);
+            memcpy(item->name + strlen(item->name), "\u2026", sizeof "\u2026");
+        }
     } else {
         char *json = NULL;
         s = lc__demo_scene_json(rng, d->cfg.threat_share, &json, &threat, err);
