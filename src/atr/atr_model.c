@@ -5,14 +5,16 @@
  * fresh17 fresh18 fresh19 fresh20 fresh21
  * (no learned model: every class keeps its hand-set rule;
  * operating point: at most 10 % of the training clean bags alarm,
- * and at most 13 % of any one corpus's).
+ * and at most 13 % of any one corpus's; the targets
+ * (explosives >= 300 g 90 %, weapons 85 %) met where they can be,
+ * then the most explosives >= 300 g plus weapons).
  * Classes without a model keep their rule, raised to the power that maps
  * the operating point to 0.5. Do not edit: rerun the script (docs/atr.md).
  */
 #include "atr/atr_int.h"
 
 const lc__atr_model lc__atr_models[LC_ATR_CLASSES] = {
-    {0, 0, NULL, 1.463937, 0},
-    {0, 0, NULL, 0.846844, 0},
+    {0, 0, NULL, 1.228338, 0},
+    {0, 0, NULL, 0.840841, 0},
     {0, 0, NULL, 1.000000, 0},
 };
