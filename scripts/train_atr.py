@@ -8,9 +8,7 @@ of boosted stumps on the features lc__atr_features computes (logistic loss,
 L2-regularised leaf values, shrinkage), chooses the per-class operating
 points on the training bags so that at most --fa of the clean bags alarm
 (all classes together, dense keeping its rule) and at most --fa-corpus of
-any one training corpus's, meeting the issue's --targets (explosives
->= 300 g, weapons) where they can be met and then detecting the most
-explosives >= 300 g plus weapons, folds them into the bias so
+any one training corpus's, folds them into the bias so
 that score 0.5 is the operating point, and writes src/atr/atr_model.c.
 Reproducible: no randomness; the same dumps give the same file.
 
@@ -21,8 +19,8 @@ usage: /usr/bin/python3 scripts/train_atr.py -o src/atr/atr_model.c TRAIN.csv...
                                  near-empty bags, whose clean bags would
                                  make the false-alarm budget look larger)
 Each dump must lie in its corpus folder (next to truth.json). The defaults
-are the shipped model's settings (docs/atr.md; --fa 0.10 since the seventh pass,
---fa-corpus 0.13, --targets 0.90,0.85 and --grid 200 since the ninth).
+are the shipped model's settings (docs/atr.md; --fa 0.08, --fa-corpus 0.13,
+--grid 200 and --weapon-max 0.47 since the ninth pass).
 Needs numpy (/usr/bin/python3 on Debian 12 has it).
 """
 import argparse
@@ -322,11 +320,12 @@ def main():
     ap.add_argument('--lr', type=float, default=0.1)
     ap.add_argument('--lam', type=float, default=20.0)
     ap.add_argument('--pos-iou', type=float, default=0.5)
-    ap.add_argument('--fa', type=float, default=0.10)
+    ap.add_argument('--fa', type=float, default=0.08)
     ap.add_argument('--fa-corpus', type=float, default=0.13)
     ap.add_argument('--grid', type=int, default=200)
-    ap.add_argument('--targets', type=lambda v: [float(x) for x in v.split(',')],
-                    default=[0.90, 0.85])
+    # a bare 2 mm steel blade lying alone must alarm: its weapon rule scores
+    # 0.485 (test_blade_and_dense), so the weapon threshold stays below
+    ap.add_argument('--weapon-max', type=float, default=0.47)
     ap.add_argument('--pos-weight', type=float, default=0.5)
     ap.add_argument('--exclude', default='bg_h,p_bg_h,level,rim_dz,p_rim_dz')
     ap.add_argument('--from-rule', type=int, default=1)
@@ -348,9 +347,8 @@ def main():
         op |= np.char.startswith(meta['bag'], p + ':')
     X, meta = X[op], subset(meta, op)
     scores = class_scores(X, meta, models)
-    # operating point: per-class thresholds meeting the most --targets, then
-    # maximising the detection of explosives >= 300 g plus that of weapons
-    # (among points meeting as many), with at most --fa of the clean
+    # operating point: per-class thresholds maximising the detection of
+    # explosives >= 300 g plus that of weapons with at most --fa of the clean
     # bags alarmed, and at most --fa-corpus of any one corpus's (a procurement
     # test runs one corpus of 500 bags, whose false alarms scatter round the
     # pooled rate by 2-3 points); dense keeps its rule at 0.5; tried at the
@@ -368,6 +366,8 @@ def main():
     best = None
     for te in grid('explosive'):
         for tw in grid('weapon'):
+            if tw > a.weapon_max:
+                continue
             thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
             r = bags.summarise(thr)
             if r['fa'] > a.fa or r['fa_corpus'].max() > a.fa_corpus:
@@ -375,9 +375,7 @@ def main():
             t = r['tally']
             ne, he = t.get('explosive>=300', (1, 0))
             nw, hw = t.get('weapon', (1, 0))
-            # the issue's targets first (a rate that meets its target on the
-            # training corpora), then the sum of the two rates
-            val = ((he / ne >= a.targets[0]) + (hw / nw >= a.targets[1]), he / ne + hw / nw)
+            val = he / ne + hw / nw
             if best is None or val > best[0]:
                 best = (val, te, tw)
     _, te, tw = best
@@ -432,10 +430,8 @@ def main():
                  f' * features left out: {a.exclude};\n'
                   if models else '\n * (no learned model: every class keeps its hand-set rule;\n') +
                  f' * operating point: at most {100 * a.fa:.0f} % of the training clean bags alarm,\n'
-                 f' * and at most {100 * a.fa_corpus:.0f} % of any one corpus\'s; the targets\n'
-                 f' * (explosives >= 300 g {100 * a.targets[0]:.0f} %, weapons {100 * a.targets[1]:.0f} %) '
-                 'met where they can be,\n'
-                 ' * then the most explosives >= 300 g plus weapons).\n'
+                 f' * and at most {100 * a.fa_corpus:.0f} % of any one corpus\'s; weapon rule\n'
+                 f' * threshold at most {a.weapon_max}, which a bare 2 mm blade passes).\n'
                  ' * Classes without a model keep their rule, raised to the power that maps\n'
                  ' * the operating point to 0.5. Do not edit: rerun the script (docs/atr.md).\n */\n'
                  '#include "atr/atr_int.h"\n\n')
