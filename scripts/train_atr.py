@@ -364,10 +364,9 @@ def main():
             np.array([0.5])
         return np.nextafter(np.minimum(q, 1 - 1e-12), 2)
     best = None
+    tws = [tw for tw in grid('weapon') if tw <= a.weapon_max]
     for te in grid('explosive'):
-        for tw in grid('weapon'):
-            if tw > a.weapon_max:
-                continue
+        for tw in tws:
             thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
             r = bags.summarise(thr)
             if r['fa'] > a.fa or r['fa_corpus'].max() > a.fa_corpus:
