@@ -163,6 +163,8 @@ static int run(int argc, char **argv)
                    a->view, a->bbox[0], a->bbox[1], a->bbox[2], a->bbox[3], a->score);
             if (isfinite(a->zeff))
                 printf(" zeff %.2f", a->zeff);
+            if (a->cls == LC_ATR_EXPLOSIVE && isfinite(a->zeff_edge))
+                printf(" (edges %.2f)", a->zeff_edge);
             if (a->cls == LC_ATR_EXPLOSIVE && a->mass_g > 0)
                 printf(" mass %.0f g", a->mass_g);
             if (a->cls == LC_ATR_EXPLOSIVE && a->density_g_cm3 > 0)

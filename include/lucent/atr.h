@@ -106,6 +106,7 @@ typedef struct lc_atr_alarm {
     uint32_t bbox[4];              /* x0, y0 inclusive; x1, y1 exclusive (x = line, y = pixel) */
     double score;                  /* 0..1 */
     double zeff;                   /* stripped Zeff (NaN when unknown, e.g. impenetrable) */
+    double zeff_edge;              /* Zeff of the steps at its edges (NaN when unknown) */
     double mass_g;                 /* estimated mass of the object itself (0 when unknown) */
     double area_mm2;               /* area at the object */
     double areal_g_cm2;            /* mean stripped areal density (water-equivalent) */
@@ -147,9 +148,9 @@ LC_MUST_CHECK lc_status lc_atr_analyze_atten(const lc_mattable *t, const lc_atte
 
 /* The report JSON of DESIGN.md / issue 5:
  * {"decision":"alarm"|"clear","alarms":[{"class","view","bbox":[x0,y0,x1,y1],
- *  "score","zeff","mass_g","area_mm2","areal_g_cm2","density_g_cm3",
+ *  "score","zeff","zeff_edge","mass_g","area_mm2","areal_g_cm2","density_g_cm3",
  *  "why":[{"feature","value","logit"}]}]}
- * (zeff null when unknown). Only alarms at or above their thresholds are
+ * (zeff, zeff_edge null when unknown). Only alarms at or above their thresholds are
  * listed. Caller owns *out (free()). */
 LC_MUST_CHECK lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err);
 

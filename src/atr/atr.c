@@ -528,11 +528,12 @@ static int cmp_float(const void *a, const void *b)
 typedef struct scratch {
     float *runs; /* per-line runs of the candidate being measured (3 per line) */
     size_t cap_runs;
-    float *buf; /* ring values */
+    float *buf; /* ring values; edge steps (2 cap) */
     float *buf2;
-    double *sig; /* stripped sigma of the region's pixels (local box) */
-    uint8_t *m;  /* local masks */
-    size_t cap;
+    double *sig;                /* stripped sigma of the region's pixels (local box) */
+    uint8_t *m;                 /* local masks */
+    size_t *edge_in, *edge_out; /* the edge steps' pixels (2 cap each) */
+    size_t cap, cap_edges;
 } scratch;
 
 static int scratch_fit(scratch *s, size_t n)
@@ -543,11 +544,16 @@ static int scratch_fit(scratch *s, size_t n)
     free(s->buf2);
     free(s->sig);
     free(s->m);
-    s->buf = lc__mallocn(n, sizeof(float));
+    free(s->edge_in);
+    free(s->edge_out);
+    s->buf = lc__mallocn(n, 2 * sizeof(float));
     s->buf2 = lc__mallocn(n, sizeof(float));
     s->sig = lc__mallocn(n, sizeof(double));
     s->m = lc__mallocn(n, 2);
-    s->cap = (s->buf && s->buf2 && s->sig && s->m) ? n : 0;
+    s->edge_in = lc__mallocn(n, 2 * sizeof(size_t));
+    s->edge_out = lc__mallocn(n, 2 * sizeof(size_t));
+    s->cap = (s->buf && s->buf2 && s->sig && s->m && s->edge_in && s->edge_out) ? n : 0;
+    s->cap_edges = 2 * s->cap;
     return s->cap != 0;
 }
 
@@ -634,6 +640,90 @@ static double profile_valley(const view_img *v, const uint32_t *lab, uint32_t ro
 }
 
 /* Measures component `root` (pixels with lab == root inside st's box). */
+/* Zeff from the region's edges: at every place a line or a row enters or
+ * leaves the region, the pixel EDGE_IN inside (in the core) against the
+ * pixel EDGE_OUT outside (in the ring, beyond the blur). What lies over and
+ * under the object there is on both sides of the step, so each step is the
+ * object's own attenuation on a local background, whatever the clutter does
+ * elsewhere (an object on a tray, a book or a fold of clothing a little
+ * larger than itself, which the ring's background misses). */
+#define EDGE_IN  3
+#define EDGE_OUT 3
+typedef struct edge_ctx {
+    const view_img *v;
+    int64_t bx0, by0;
+    uint32_t lw, lh;
+    const uint8_t *d, *core;
+} edge_ctx;
+
+/* The steps of the region: global indices of the inside and outside pixels
+ * in in[] and out[] (at most cap), and how many there are. */
+static size_t edge_steps(const edge_ctx *e, size_t *in, size_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (int axis = 0; axis < 2; axis++) { /* 0: along y in each line x; 1: along x */
+        uint32_t na = axis ? e->lh : e->lw, nb = axis ? e->lw : e->lh;
+        for (uint32_t a = 0; a < na; a++)
+            for (uint32_t b = 1; b < nb; b++) {
+                size_t lp = axis ? (size_t)a * e->lw + (b - 1) : (size_t)(b - 1) * e->lw + a;
+                size_t lq = axis ? lp + 1 : lp + e->lw;
+                int pin = e->d[lp] == 0, qin = e->d[lq] == 0;
+                if (pin == qin)
+                    continue;
+                /* entering at b: inside b + EDGE_IN - 1, outside b - EDGE_OUT;
+                 * leaving: inside b - EDGE_IN, outside b + EDGE_OUT - 1 */
+                int64_t bi = qin ? (int64_t)b + EDGE_IN - 1 : (int64_t)b - EDGE_IN;
+                int64_t bo = qin ? (int64_t)b - EDGE_OUT : (int64_t)b + EDGE_OUT - 1;
+                if (bi < 0 || bi >= nb || bo < 0 || bo >= nb)
+                    continue;
+                size_t li = axis ? (size_t)a * e->lw + (size_t)bi : (size_t)bi * e->lw + a;
+                size_t lo = axis ? (size_t)a * e->lw + (size_t)bo : (size_t)bo * e->lw + a;
+                if (!e->core[li] || e->d[lo] < RING_IN || e->d[lo] > RING_OUT)
+                    continue;
+                size_t gi = (size_t)(e->by0 + (int64_t)(li / e->lw)) * e->v->w +
+                            (size_t)(e->bx0 + (int64_t)(li % e->lw));
+                size_t go = (size_t)(e->by0 + (int64_t)(lo / e->lw)) * e->v->w +
+                            (size_t)(e->bx0 + (int64_t)(lo % e->lw));
+                if (e->v->imp[gi] || e->v->imp[go] || n >= cap)
+                    continue;
+                in[n] = gi, out[n] = go;
+                n++;
+            }
+    }
+    return n;
+}
+
+/* The edge Zeff: the steps near the median step (0.6-1.6 times it: not a
+ * neighbour just outside, nor a thin corner) averaged, and stripped. NaN
+ * with fewer than 8 steps. */
+static double edge_zeff(const lc_mattable *t, const sigma_inv *inv, const edge_ctx *e, scratch *sc)
+{
+    size_t cap = sc->cap_edges;
+    size_t n = edge_steps(e, sc->edge_in, sc->edge_out, cap);
+    if (n < 8)
+        return NAN;
+    const float *hs = e->v->hs, *ls = e->v->ls;
+    for (size_t k = 0; k < n; k++)
+        sc->buf[k] = hs[sc->edge_in[k]] - hs[sc->edge_out[k]];
+    qsort(sc->buf, n, sizeof(float), cmp_float);
+    double med = sc->buf[n / 2];
+    if (!(med > 0.01))
+        return NAN;
+    double sih = 0, sil = 0, soh = 0, sol = 0;
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t gi = sc->edge_in[j], go = sc->edge_out[j];
+        double step = hs[gi] - hs[go];
+        if (step < 0.6 * med || step > 1.6 * med)
+            continue;
+        sih += hs[gi], sil += ls[gi], soh += hs[go], sol += ls[go];
+        k++;
+    }
+    if (k < 8)
+        return NAN;
+    return stripped_zeff(t, inv, sih / k, sil / k, soh / k, sol / k);
+}
+
 static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                    const uint32_t *lab, uint32_t root, const comp_stat *st, double level,
                    double px_mm, double line_mm, const float *const bg_img[2], scratch *sc,
@@ -812,6 +902,12 @@ static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v
     c->d_l = c->a_l - bgl;
     c->zeff = stripped_zeff(t, inv, c->a_h, c->a_l, bgh, bgl);
     c->zeff_raw = lc_mattable_zeff(t, c->a_h, c->a_l);
+    if (use_core) {
+        const edge_ctx e = {v, bx0, by0, lw, lh, d, core};
+        c->zeff_edge = edge_zeff(t, inv, &e, sc);
+    } else {
+        c->zeff_edge = NAN;
+    }
     /* the rim's own Zeff: a container's walls seen edge-on (a glass jar
      * around honey) read higher than its contents; a solid charge does not */
     c->zeff_rim = n_rim >= 8 ? stripped_zeff(t, inv, rim_h / n_rim, rim_l / n_rim, bgh, bgl) : NAN;
@@ -1210,6 +1306,8 @@ done:
     free(sc.buf2);
     free(sc.sig);
     free(sc.m);
+    free(sc.edge_in);
+    free(sc.edge_out);
     free(mask);
     free(lab);
     free(stat);
@@ -1589,6 +1687,7 @@ static lc_status analyze_common(const lc_mattable *t, const lc_atten *const *vie
         /* over a mostly impenetrable region the mean is the starvation
          * clamp's, not the object's (it read 5.0 for a lead box) */
         a->zeff = c->imp_frac < 0.5 ? c->zeff : NAN;
+        a->zeff_edge = c->imp_frac < 0.5 ? c->zeff_edge : NAN;
         a->mass_g = c->mass_g;
         a->area_mm2 = c->area_mm2;
         a->areal_g_cm2 = c->sigma;
@@ -1727,6 +1826,7 @@ lc_status lc_atr_result_json(const lc_atr_result *r, char **out, lc_error *err)
                                           (int)a->bbox[2], (int)a->bbox[3])) == 0 &&
             json_object_set_new(o, "score", num_or_null(a->score)) == 0 &&
             json_object_set_new(o, "zeff", num_or_null(a->zeff)) == 0 &&
+            json_object_set_new(o, "zeff_edge", num_or_null(a->zeff_edge)) == 0 &&
             json_object_set_new(o, "mass_g", num_or_null(a->mass_g)) == 0 &&
             json_object_set_new(o, "area_mm2", num_or_null(a->area_mm2)) == 0 &&
             json_object_set_new(o, "areal_g_cm2", num_or_null(a->areal_g_cm2)) == 0 &&

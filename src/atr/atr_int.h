@@ -33,6 +33,8 @@ typedef struct lc__atr_cand {
     double zeff_raw;              /* lc_mattable_zeff(a_h, a_l) (with the overlap) */
     double zeff_rim;              /* stripped Zeff of the region's rim (outside the core); NaN when
                                      unknown */
+    double zeff_edge;             /* Zeff from the steps at the region's edges (inside against
+                                     just outside, along both axes); NaN when unknown */
     double sigma;                 /* mean stripped water-equivalent areal density, g/cm^2 */
     double mass_g;                /* sigma summed over the pixels x pixel area */
     double cv;                    /* std / mean of the stripped A_H over the core */

@@ -566,7 +566,7 @@ static const char features_head[] =
     "bag,idx,view,x0,y0,x1,y1,level,area_mm2,length_mm,width_mm,fill,imp_frac,imp_other_mm2,a_h,"
     "a_l,bg_h,bg_l,d_h,d_l,zeff,zeff_raw,sigma,mass_g,cv,contrast,density,density_geom,chord_mm,"
     "pos_y,pos_z,pair,s_explosive,s_weapon,s_dense,clean,t_idx,t_class,t_kind,t_difficulty,"
-    "t_mass_g,t_iou,gate_e,gate_w";
+    "t_mass_g,t_iou,zeff_edge,gate_e,gate_w";
 
 /* Appends one row per candidate of bag b to the feature dump: the
  * measurements, the scores, and the threat of the bag this candidate
@@ -604,8 +604,8 @@ static lc_status features_rows(char **buf, size_t *len, size_t *cap, const ebag 
         double f[LC__ATR_NF];
         lc__atr_features(c, c->pair >= 0 ? &cs->c[c->pair] : NULL, f);
         if (st == LC_OK)
-            st = append(buf, len, cap, ",%d,%d", lc__atr_gate(c, LC_ATR_EXPLOSIVE),
-                        lc__atr_gate(c, LC_ATR_WEAPON));
+            st = append(buf, len, cap, ",%.3f,%d,%d", c->zeff_edge,
+                        lc__atr_gate(c, LC_ATR_EXPLOSIVE), lc__atr_gate(c, LC_ATR_WEAPON));
         for (int k = 0; k < LC__ATR_NF && st == LC_OK; k++)
             st = append(buf, len, cap, ",%.5g", f[k]);
         if (st == LC_OK)

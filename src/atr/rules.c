@@ -33,6 +33,12 @@ static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
      * band was 6.5-8.5, which let in the foods that read 8-8.5 (honey, jam,
      * chocolate, cheese) */
     double z = band(c->zeff, 6.0, 7.8, 0.25);
+    /* ... and so must the Zeff of its edges' steps (tenth pass): the two
+     * strip different backgrounds (the ring's, and the one just outside each
+     * edge), so a food on a tray or a fold that the ring misses reads in the
+     * band in one of them only. The ring's Zeff stands in when the edges
+     * cannot be read */
+    z *= band(isfinite(c->zeff_edge) ? c->zeff_edge : c->zeff, 6.0, 7.8, 0.25);
     double m = step(c->mass_g, o->min_mass_g, 0.25 * o->min_mass_g);
     double s = step(c->sigma, 0.45, 0.12);
     double h = 1.0 - step(c->cv, 0.6, 0.12);
