@@ -13,7 +13,7 @@
 #include "atr/atr_int.h"
 
 const lc__atr_model lc__atr_models[LC_ATR_CLASSES] = {
-    {0, 0, NULL, 1.057394, 0},
-    {0, 0, NULL, 0.915827, 0},
+    {0, 0, NULL, 0.834473, 0},
+    {0, 0, NULL, 0.761629, 0},
     {0, 0, NULL, 1.000000, 0},
 };

@@ -48,7 +48,15 @@ static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
 
 static double weapon_score(const lc__atr_cand *c)
 {
-    double metal = c->imp_frac > 0.3 ? 1.0 : isfinite(c->zeff) ? step(c->zeff, 17.8, 1.2) : 0;
+    /* metal by the ring's Zeff and by the edges' (tenth pass): a laptop's
+     * battery (cobalt and copper among carbon and electrolyte) reads about
+     * 21 by the ring but 18 at its edges; a steel blade about 24-25 by both */
+    double metal = 1.0;
+    if (c->imp_frac <= 0.3)
+        metal = isfinite(c->zeff)
+                    ? step(c->zeff, 17.8, 1.2) *
+                          step(isfinite(c->zeff_edge) ? c->zeff_edge : c->zeff, 17.8, 1.2)
+                    : 0;
     if (metal <= 0.01)
         return 0;
     /* thicker than sheet metal: 1 mm of steel (a ruler) reads ~2 g/cm2

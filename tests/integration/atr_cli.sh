@@ -49,7 +49,7 @@ PY
 grep -q '"decision": "clear"' "$work/r3.json"
 # the C4 block is measured as what it is (C-4: Zeff 7.2-7.4, 1.6 g/cm3, about
 # 600 g) in both views, and alarms at explosive sensitivity 0.7 (it scores
-# 0.37 in its clutter: clear at the default 0.5, docs/atr.md)
+# 0.46 in its clutter: clear at the default 0.5, docs/atr.md)
 "$LUCENT" analyze "$work/scan" --json - --sensitivity explosive=0.7 >"$work/r4.json"
 "$PYTHON" - "$work/r4.json" "$work/scan/labels.json" <<'PY'
 import json, sys
