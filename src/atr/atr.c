@@ -639,7 +639,6 @@ static double profile_valley(const view_img *v, const uint32_t *lab, uint32_t ro
     return dip / m;
 }
 
-/* Measures component `root` (pixels with lab == root inside st's box). */
 /* Zeff from the region's edges: at every place a line or a row enters or
  * leaves the region, the pixel EDGE_IN inside (in the core) against the
  * pixel EDGE_OUT outside (in the ring, beyond the blur). What lies over and
@@ -724,6 +723,7 @@ static double edge_zeff(const lc_mattable *t, const sigma_inv *inv, const edge_c
     return stripped_zeff(t, inv, sih / k, sil / k, soh / k, sol / k);
 }
 
+/* Measures component `root` (pixels with lab == root inside st's box). */
 static int measure(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                    const uint32_t *lab, uint32_t root, const comp_stat *st, double level,
                    double px_mm, double line_mm, const float *const bg_img[2], scratch *sc,
