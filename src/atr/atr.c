@@ -655,6 +655,13 @@ typedef struct edge_ctx {
     const uint8_t *d, *core;
 } edge_ctx;
 
+/* The image index of the pixel at index li of the local box. */
+static size_t edge_global(const edge_ctx *e, size_t li)
+{
+    return (size_t)(e->by0 + (int64_t)(li / e->lw)) * e->v->w +
+           (size_t)(e->bx0 + (int64_t)(li % e->lw));
+}
+
 /* The steps of the region: global indices of the inside and outside pixels
  * in in[] and out[] (at most cap), and how many there are. */
 static size_t edge_steps(const edge_ctx *e, size_t *in, size_t *out, size_t cap)
@@ -679,10 +686,7 @@ static size_t edge_steps(const edge_ctx *e, size_t *in, size_t *out, size_t cap)
                 size_t lo = axis ? (size_t)a * e->lw + (size_t)bo : (size_t)bo * e->lw + a;
                 if (!e->core[li] || e->d[lo] < RING_IN || e->d[lo] > RING_OUT)
                     continue;
-                size_t gi = (size_t)(e->by0 + (int64_t)(li / e->lw)) * e->v->w +
-                            (size_t)(e->bx0 + (int64_t)(li % e->lw));
-                size_t go = (size_t)(e->by0 + (int64_t)(lo / e->lw)) * e->v->w +
-                            (size_t)(e->bx0 + (int64_t)(lo % e->lw));
+                size_t gi = edge_global(e, li), go = edge_global(e, lo);
                 if (e->v->imp[gi] || e->v->imp[go] || n >= cap)
                     continue;
                 in[n] = gi, out[n] = go;

@@ -23,6 +23,13 @@ static double band(double x, double lo, double hi, double soft)
     return step(x, lo, soft) * (1.0 - step(x, hi, soft));
 }
 
+/* The Zeff of the candidate's edges, the ring's standing in when the edges
+ * cannot be read (tenth pass). */
+static double zeff_edge_or_ring(const lc__atr_cand *c)
+{
+    return isfinite(c->zeff_edge) ? c->zeff_edge : c->zeff;
+}
+
 static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
 {
     if (!isfinite(c->zeff) || c->imp_frac > 0.2)
@@ -36,9 +43,8 @@ static double explosive_score(const lc_atr_options *o, const lc__atr_cand *c)
     /* ... and so must the Zeff of its edges' steps (tenth pass): the two
      * strip different backgrounds (the ring's, and the one just outside each
      * edge), so a food on a tray or a fold that the ring misses reads in the
-     * band in one of them only. The ring's Zeff stands in when the edges
-     * cannot be read */
-    z *= band(isfinite(c->zeff_edge) ? c->zeff_edge : c->zeff, 6.0, 7.8, 0.25);
+     * band in one of them only */
+    z *= band(zeff_edge_or_ring(c), 6.0, 7.8, 0.25);
     double m = step(c->mass_g, o->min_mass_g, 0.25 * o->min_mass_g);
     double s = step(c->sigma, 0.45, 0.12);
     double h = 1.0 - step(c->cv, 0.6, 0.12);
@@ -53,10 +59,8 @@ static double weapon_score(const lc__atr_cand *c)
      * 21 by the ring but 18 at its edges; a steel blade about 24-25 by both */
     double metal = 1.0;
     if (c->imp_frac <= 0.3)
-        metal = isfinite(c->zeff)
-                    ? step(c->zeff, 17.8, 1.2) *
-                          step(isfinite(c->zeff_edge) ? c->zeff_edge : c->zeff, 17.8, 1.2)
-                    : 0;
+        metal = isfinite(c->zeff) ? step(c->zeff, 17.8, 1.2) * step(zeff_edge_or_ring(c), 17.8, 1.2)
+                                  : 0;
     if (metal <= 0.01)
         return 0;
     /* thicker than sheet metal: 1 mm of steel (a ruler) reads ~2 g/cm2
