@@ -19,8 +19,9 @@ usage: /usr/bin/python3 scripts/train_atr.py -o src/atr/atr_model.c TRAIN.csv...
                                  near-empty bags, whose clean bags would
                                  make the false-alarm budget look larger)
 Each dump must lie in its corpus folder (next to truth.json). The defaults
-are the shipped model's settings (docs/atr.md; --fa 0.08, --fa-corpus 0.13,
---grid 200 and --weapon-max 0.47 since the ninth pass).
+are the shipped model's settings (docs/atr.md; --fa-corpus 0.13, --grid 200
+and --weapon-max 0.47 since the ninth pass, --fa 0.09 and --weapon-floor 0.87
+since the eleventh).
 Needs numpy (/usr/bin/python3 on Debian 12 has it).
 """
 import argparse
@@ -320,12 +321,18 @@ def main():
     ap.add_argument('--lr', type=float, default=0.1)
     ap.add_argument('--lam', type=float, default=20.0)
     ap.add_argument('--pos-iou', type=float, default=0.5)
-    ap.add_argument('--fa', type=float, default=0.08)
+    ap.add_argument('--fa', type=float, default=0.09)
     ap.add_argument('--fa-corpus', type=float, default=0.13)
     ap.add_argument('--grid', type=int, default=200)
     # a bare 2 mm steel blade lying alone must alarm: its weapon rule scores
     # 0.485 (test_blade_and_dense), so the weapon threshold stays below
     ap.add_argument('--weapon-max', type=float, default=0.47)
+    # weapons first (eleventh pass): the weapon target (85 %) is in reach and
+    # the explosive one is not, so the point must detect at least this share
+    # of the training weapons (the target plus the 2 points held-out corpora
+    # have read below the training ones), and only then the most explosives;
+    # 0 gives the ninth pass's objective, the sum of the two rates
+    ap.add_argument('--weapon-floor', type=float, default=0.87)
     ap.add_argument('--pos-weight', type=float, default=0.5)
     ap.add_argument('--exclude', default='bg_h,p_bg_h,level,rim_dz,p_rim_dz')
     ap.add_argument('--from-rule', type=int, default=1)
@@ -334,6 +341,9 @@ def main():
     ap.add_argument('--hard-weight', type=float, default=10.0)
     ap.add_argument('--classes', default='')
     a = ap.parse_args()
+    for p in a.train + a.fit_only + a.check:
+        if not os.path.isfile(p):
+            sys.exit(f'train_atr.py: {p}: no such feature dump (lucent eval CORPUS --features FILE)')
     X, names, meta = concat([load(p) for p in a.train + a.fit_only])
     a.names = names
     threats = threats_of(a.train)
@@ -347,9 +357,10 @@ def main():
         op |= np.char.startswith(meta['bag'], p + ':')
     X, meta = X[op], subset(meta, op)
     scores = class_scores(X, meta, models)
-    # operating point: per-class thresholds maximising the detection of
-    # explosives >= 300 g plus that of weapons with at most --fa of the clean
-    # bags alarmed, and at most --fa-corpus of any one corpus's (a procurement
+    # operating point: per-class thresholds detecting at least --weapon-floor
+    # of the weapons and then the most explosives >= 300 g (if no point
+    # reaches the floor: the most weapons, then explosives; with floor 0: the
+    # sum of the two rates) with at most --fa of the clean bags alarmed, and at most --fa-corpus of any one corpus's (a procurement
     # test runs one corpus of 500 bags, whose false alarms scatter round the
     # pooled rate by 2-3 points); dense keeps its rule at 0.5; tried at the
     # scores where a clean bag's best candidate sits
@@ -374,9 +385,15 @@ def main():
             t = r['tally']
             ne, he = t.get('explosive>=300', (1, 0))
             nw, hw = t.get('weapon', (1, 0))
-            val = he / ne + hw / nw
+            if a.weapon_floor > 0:
+                val = (min(hw / nw, a.weapon_floor), he / ne, hw / nw)
+            else:
+                val = (he / ne + hw / nw,)
             if best is None or val > best[0]:
                 best = (val, te, tw)
+    if best is None:
+        sys.exit('train_atr.py: no operating point keeps the false alarms within '
+                 '--fa and --fa-corpus')
     _, te, tw = best
     thr = {'explosive': te, 'weapon': tw, 'dense': 0.5}
     report('train', meta, scores, thr, threats, sys.stderr)
@@ -430,7 +447,10 @@ def main():
                   if models else '\n * (no learned model: every class keeps its hand-set rule;\n') +
                  f' * operating point: at most {100 * a.fa:.0f} % of the training clean bags alarm,\n'
                  f' * and at most {100 * a.fa_corpus:.0f} % of any one corpus\'s; weapon rule\n'
-                 f' * threshold at most {a.weapon_max}, which a bare 2 mm blade passes).\n'
+                 f' * threshold at most {a.weapon_max}, which a bare 2 mm blade passes;\n'
+                 + (f' * at least {100 * a.weapon_floor:.0f} % of the weapons detected, then the most\n'
+                    ' * explosives >= 300 g).\n' if a.weapon_floor > 0 else
+                    ' * the most explosives >= 300 g plus weapons, the sum of the rates).\n') +
                  ' * Classes without a model keep their rule, raised to the power that maps\n'
                  ' * the operating point to 0.5. Do not edit: rerun the script (docs/atr.md).\n */\n'
                  '#include "atr/atr_int.h"\n\n')
