@@ -58,12 +58,6 @@ static int parse_list(const char *s, double *v, int n)
     return 1;
 }
 
-/* "MIN,MAX" with 0 < MIN <= MAX <= hi into r. */
-static int parse_range(const char *s, double hi, double r[2])
-{
-    return parse_list(s, r, 2) && r[0] > 0 && r[1] >= r[0] && r[1] <= hi;
-}
-
 static int run(int argc, char **argv)
 {
     const char *cmd = "corpus";
@@ -87,26 +81,24 @@ static int run(int argc, char **argv)
                 return cli_usage(cmd, "--seed needs a non-negative integer");
             i++;
         } else if (strcmp(a, "--threat-rate") == 0) {
-            if (!has_val || !cli_parse_double(argv[i + 1], &o.threat_rate) ||
-                !(o.threat_rate >= 0 && o.threat_rate <= 1))
+            if (!has_val || !cli_parse_double(argv[i + 1], &o.threat_rate))
                 return cli_usage(cmd, "--threat-rate needs a number 0..1");
             i++;
         } else if (strcmp(a, "--mix") == 0) {
             double w[3];
-            if (!has_val || !parse_list(argv[i + 1], w, 3) || w[0] < 0 || w[1] < 0 || w[2] < 0 ||
-                w[0] + w[1] + w[2] <= 0)
+            if (!has_val || !parse_list(argv[i + 1], w, 3))
                 return cli_usage(cmd, "--mix needs three non-negative weights E,W,D");
             o.w_explosive = w[0], o.w_weapon = w[1], o.w_dense = w[2];
             i++;
         } else if (strcmp(a, "--mass") == 0) {
             double m[2];
-            if (!has_val || !parse_range(argv[i + 1], 20000, m))
+            if (!has_val || !parse_list(argv[i + 1], m, 2))
                 return cli_usage(cmd, "--mass needs MIN,MAX in g with 0 < MIN <= MAX <= 20000");
             o.min_mass_g = m[0], o.max_mass_g = m[1];
             i++;
         } else if (strcmp(a, "--fill") == 0) {
             double m[2];
-            if (!has_val || !parse_range(argv[i + 1], 1, m))
+            if (!has_val || !parse_list(argv[i + 1], m, 2))
                 return cli_usage(cmd, "--fill needs MIN,MAX with 0 < MIN <= MAX <= 1");
             o.min_fill = m[0], o.max_fill = m[1];
             i++;
@@ -124,6 +116,12 @@ static int run(int argc, char **argv)
     o.seed = (uint64_t)seed;
     lc_error err;
     lc_error_clear(&err);
+    /* the ranges are the library's to check: a value out of range is a
+     * usage error, reported before any folder is made */
+    if (lc_corpus_options_check(&o, &err) != LC_OK) {
+        const char *m = strncmp(err.msg, "corpus: ", 8) == 0 ? err.msg + 8 : err.msg;
+        return cli_usage(cmd, "%s", m);
+    }
     lc_status st = lc_corpus_write(&o, dir, cli_progress_cb, (void *)"generating", &err);
     cli_progress_done();
     if (st != LC_OK)

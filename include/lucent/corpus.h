@@ -60,6 +60,12 @@ typedef struct lc_corpus_options {
 /* Fills o with the defaults above. */
 void lc_corpus_options_init(lc_corpus_options *o);
 
+/* LC_OK if o's values are in range (threat rate 0..1; class weights >= 0,
+ * not all 0; 0 < min mass <= max mass <= 20 kg; 0 < min fill <= max fill
+ * <= 1), else LC_ERR_ARG naming the first that is not. Generating checks
+ * this too; a caller parsing options calls it to report them first. */
+LC_MUST_CHECK lc_status lc_corpus_options_check(const lc_corpus_options *o, lc_error *err);
+
 /* Most threats in one bag. */
 #define LC_CORPUS_MAX_THREATS 4
 /* Most parts (scene objects) one threat is made of. */

@@ -887,7 +887,7 @@ void lc_corpus_bag_free(lc_corpus_bag *bag)
     free(bag);
 }
 
-static lc_status check_options(const lc_corpus_options *o, lc_error *err)
+lc_status lc_corpus_options_check(const lc_corpus_options *o, lc_error *err)
 {
     if (!o)
         return lc_error_set(err, LC_ERR_ARG, "corpus: NULL options");
@@ -917,7 +917,7 @@ lc_status lc_corpus_bag_generate(const lc_corpus_options *o, size_t index, lc_co
         *out = NULL;
     if (!out)
         return lc_error_set(err, LC_ERR_ARG, "corpus: NULL argument");
-    lc_status st = check_options(o, err);
+    lc_status st = lc_corpus_options_check(o, err);
     if (st != LC_OK)
         return st;
     lc_corpus_bag *bag = lc__calloc(1, sizeof *bag);
@@ -1192,7 +1192,7 @@ lc_status lc_corpus_bag_truth_json(const lc_corpus_bag *bag, char **out, lc_erro
 lc_status lc_corpus_write(const lc_corpus_options *o, const char *dir, lc_progress_fn progress,
                           void *progress_user, lc_error *err)
 {
-    lc_status st = check_options(o, err);
+    lc_status st = lc_corpus_options_check(o, err);
     if (st != LC_OK)
         return st;
     if (!dir)

@@ -252,6 +252,16 @@ static void test_write_and_errors(void **state)
     o.min_fill = 0.5, o.max_fill = 1.5;
     assert_int_equal(lc_corpus_bag_generate(&o, 0, &b, &err), LC_ERR_ARG);
     lc_corpus_options_init(&o);
+    /* the check on its own: the defaults pass, each bad value is named */
+    assert_int_equal(lc_corpus_options_check(&o, &err), LC_OK);
+    o.max_mass_g = 25000;
+    assert_int_equal(lc_corpus_options_check(&o, &err), LC_ERR_ARG);
+    assert_non_null(strstr(err.msg, "mass range"));
+    o.max_mass_g = 1500, o.w_weapon = -1;
+    assert_int_equal(lc_corpus_options_check(&o, &err), LC_ERR_ARG);
+    assert_non_null(strstr(err.msg, "class weights"));
+    assert_int_equal(lc_corpus_options_check(NULL, &err), LC_ERR_ARG);
+    lc_corpus_options_init(&o);
     assert_int_equal(lc_corpus_bag_generate(NULL, 0, &b, &err), LC_ERR_ARG);
     assert_int_equal(lc_corpus_bag_generate(&o, 0, NULL, &err), LC_ERR_ARG);
     lc_corpus_bag_free(NULL);
