@@ -121,3 +121,32 @@ lc_status cli_load_table(const char *calib, const lc_scan *scan, lc_mattable **o
         m.tube.kvp = kvp;
     return lc_mattable_generate(&m, out, err);
 }
+
+bool cli_parse_sensitivity(const char *s, double sensitivity[LC_ATR_CLASSES])
+{
+    double v;
+    if (cli_parse_double(s, &v)) {
+        if (!(v >= 0 && v <= 1))
+            return false;
+        for (int c = 0; c < LC_ATR_CLASSES; c++)
+            sensitivity[c] = v;
+        return true;
+    }
+    char buf[256];
+    if (strlen(s) >= sizeof buf)
+        return false;
+    strcpy(buf, s);
+    bool any = false;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), any = true) {
+        char *eq = strchr(tok, '=');
+        if (!eq)
+            return false;
+        *eq = '\0';
+        lc_atr_class c;
+        if (lc_atr_class_parse(tok, &c) != 0 || !cli_parse_double(eq + 1, &v) ||
+            !(v >= 0 && v <= 1))
+            return false;
+        sensitivity[c] = v;
+    }
+    return any;
+}

@@ -33,6 +33,9 @@ int cli_fail(const char *cmd, const lc_error *err);
 /* Strict parsers: the whole string must be a number in range. */
 bool cli_parse_double(const char *s, double *out);
 bool cli_parse_long(const char *s, long min, long max, long *out);
+/* An operating point: "S" (0..1) for every class, or "CLASS=S,..." for some
+ * (explosive, weapon, dense), the others left as they are. */
+bool cli_parse_sensitivity(const char *s, double sensitivity[LC_ATR_CLASSES]);
 
 /* Progress on stderr when it is a terminal, nothing otherwise. frac in 0..1;
  * call cli_progress_done() at the end to clear the line. */

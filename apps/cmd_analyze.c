@@ -46,34 +46,6 @@ static const char help[] =
     "\n"
     "Exit codes: 0 success (whatever the decision), 1 bad input, 2 usage.\n";
 
-static int parse_sensitivity(const char *s, lc_atr_options *o)
-{
-    double v;
-    if (cli_parse_double(s, &v)) {
-        if (!(v >= 0 && v <= 1))
-            return 0;
-        for (int c = 0; c < LC_ATR_CLASSES; c++)
-            o->sensitivity[c] = v;
-        return 1;
-    }
-    char buf[256];
-    if (strlen(s) >= sizeof buf)
-        return 0;
-    strcpy(buf, s);
-    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-        char *eq = strchr(tok, '=');
-        if (!eq)
-            return 0;
-        *eq = '\0';
-        lc_atr_class c;
-        if (lc_atr_class_parse(tok, &c) != 0 || !cli_parse_double(eq + 1, &v) ||
-            !(v >= 0 && v <= 1))
-            return 0;
-        o->sensitivity[c] = v;
-    }
-    return 1;
-}
-
 static int run(int argc, char **argv)
 {
     const char *cmd = "analyze";
@@ -88,7 +60,7 @@ static int run(int argc, char **argv)
                 return cli_usage(cmd, "--json needs a file ('-' for standard output)");
             json_path = argv[++i];
         } else if (strcmp(a, "--sensitivity") == 0) {
-            if (!has_val || !parse_sensitivity(argv[i + 1], &o))
+            if (!has_val || !cli_parse_sensitivity(argv[i + 1], o.sensitivity))
                 return cli_usage(cmd, "--sensitivity needs 0..1 or CLASS=S,... with classes "
                                       "explosive, weapon, dense");
             i++;

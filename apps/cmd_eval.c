@@ -13,8 +13,8 @@
 #include "lucent/chain.h"
 
 static const char help[] =
-    "usage: lucent eval DIR [--sensitivity S] [--threads N] [--limit N] [--resimulate]\n"
-    "                   [--calib FILE] [--features FILE]\n"
+    "usage: lucent eval DIR [--sensitivity S|CLASS=S,...] [--threads N] [--limit N]\n"
+    "                   [--resimulate] [--calib FILE] [--features FILE]\n"
     "\n"
     "Evaluates threat recognition on the corpus in DIR (lucent corpus): bag i is\n"
     "simulated with seed i+1 into DIR/scans/<bag>/ unless that scan exists, then\n"
@@ -34,7 +34,8 @@ static const char help[] =
     "and prints the summary.\n"
     "\n"
     "options:\n"
-    "  --sensitivity S  operating point 0..1 (default 0.5): alarm at score >= 1-S\n"
+    "  --sensitivity S  operating point 0..1 (default 0.5): alarm at score >= 1-S;\n"
+    "                   or per class: explosive=0.6,weapon=0.4\n"
     "  --threads N      simulation threads (default: all cores)\n"
     "  --limit N        only the first N bags\n"
     "  --resimulate     simulate even when a scan exists\n"
@@ -56,11 +57,9 @@ static int run(int argc, char **argv)
         bool has_val = i + 1 < argc;
         long v;
         if (strcmp(a, "--sensitivity") == 0) {
-            double s;
-            if (!has_val || !cli_parse_double(argv[i + 1], &s) || !(s >= 0 && s <= 1))
-                return cli_usage(cmd, "--sensitivity needs a number 0..1");
-            for (int c = 0; c < LC_ATR_CLASSES; c++)
-                o.atr.sensitivity[c] = s;
+            if (!has_val || !cli_parse_sensitivity(argv[i + 1], o.atr.sensitivity))
+                return cli_usage(cmd, "--sensitivity needs 0..1 or CLASS=S,... with classes "
+                                      "explosive, weapon, dense");
             i++;
         } else if (strcmp(a, "--threads") == 0) {
             if (!has_val || !cli_parse_long(argv[i + 1], 1, 256, &v))

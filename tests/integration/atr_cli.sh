@@ -83,16 +83,28 @@ cp "$work/c/eval/results.csv" "$work/results1.csv"
 cmp "$work/c/eval/results.csv" "$work/results1.csv" ||
     { cut -d, -f1-10 "$work/c/eval/results.csv" >"$work/a"; cut -d, -f1-10 "$work/results1.csv" >"$work/b"; diff "$work/a" "$work/b"; }
 
+# a per-class operating point, as lucent analyze takes it
+"$LUCENT" eval "$work/c" --sensitivity weapon=0.9,dense=0.2 >"$work/eval2.txt"
+grep -q 'thresholds explosive 0.50 weapon 0.10 dense 0.80' "$work/eval2.txt" ||
+    { echo "per-class thresholds not applied:"; head -2 "$work/eval2.txt"; exit 1; }
+
 # bad input and usage
 expect_rc 2 "$LUCENT" corpus -o "$work/x"
 expect_rc 2 "$LUCENT" corpus --n 0 -o "$work/x"
 expect_rc 2 "$LUCENT" corpus --n 2 --threat-rate 2 -o "$work/x"
+expect_rc 2 "$LUCENT" corpus --n 2 --mass 500,100 -o "$work/x"
+grep -q 'mass range' "$work/err"
+expect_rc 2 "$LUCENT" corpus --n 2 --mix 0,0,0 -o "$work/x"
+expect_rc 2 "$LUCENT" corpus --n 2 --fill 0.5,1.5 -o "$work/x"
+test ! -e "$work/x"
 expect_rc 2 "$LUCENT" analyze
 expect_rc 2 "$LUCENT" analyze "$work/scan" --sensitivity explosive=2
 expect_rc 2 "$LUCENT" analyze "$work/scan" --sensitivity bomb=0.5
 expect_rc 1 "$LUCENT" analyze "$work/nothing"
 grep -q nothing "$work/err"
 expect_rc 2 "$LUCENT" eval
+expect_rc 2 "$LUCENT" eval "$work/c" --sensitivity weapon=
+expect_rc 2 "$LUCENT" eval "$work/c" --sensitivity ,
 expect_rc 1 "$LUCENT" eval "$work/nothing"
 echo '{"lucent_corpus": 1, "bags": [{"name": "x"}]}' >"$work/bad_truth.json"
 mkdir -p "$work/badc" && cp "$work/bad_truth.json" "$work/badc/truth.json"
