@@ -30,7 +30,7 @@ static const char help[] =
     "options (override the configuration file):\n"
     "  --config FILE      JSON configuration (address, port, data_dir, demo, demo_rate,\n"
     "                     tip_share, threat_share, seed, scenes_dir, tls_cert, tls_key,\n"
-    "                     retention_days, ...)\n"
+    "                     atr, atr_sensitivity, retention_days, ...)\n"
     "  --demo             feed simulated bags\n"
     "  --data DIR         data folder (default lucent-data)\n"
     "  --address A        IPv4 listen address (default 127.0.0.1)\n"
@@ -41,6 +41,10 @@ static const char help[] =
     "  --seed N           demo random seed\n"
     "  --scenes DIR       demo: also use the scene files (*.json) in DIR\n"
     "  --no-atr           no automatic threat recognition (no machine alarms)\n"
+    "  --atr-sensitivity S|CLASS=S,...\n"
+    "                     its operating point, 0..1, for every class or some\n"
+    "                     (explosive, weapon, dense; default 0.5; higher alarms more;\n"
+    "                     docs/atr.md gives what each point detects)\n"
     "  --retention-days D erase scans with no alarm after D days (default 30; fractions\n"
     "                     allowed; 0 = keep forever). Erasure destroys the scan's key\n"
     "                     and is an audit event; alarm and searched bags are kept\n"
@@ -122,6 +126,10 @@ static int run(int argc, char **argv)
             if (!cli_parse_double(v, &d) || d < 0 || d > 1)
                 return cli_usage("station", "--threat-share: must be 0..1");
             cfg.threat_share = d;
+        } else if (strcmp(a, "--atr-sensitivity") == 0) {
+            if (!cli_parse_sensitivity(v, cfg.atr_sensitivity))
+                return cli_usage("station", "--atr-sensitivity: needs 0..1 or CLASS=S,... with "
+                                            "classes explosive, weapon, dense");
         } else if (strcmp(a, "--retention-days") == 0) {
             if (!cli_parse_double(v, &d) || d < 0 || d > 36500)
                 return cli_usage("station",

@@ -60,6 +60,8 @@ void lc_station_config_init(lc_station_config *cfg)
     cfg->cache_bags = 32;
     cfg->sim_threads = 1;
     cfg->atr = 1;
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        cfg->atr_sensitivity[c] = 0.5;
     lc__strlcpy(cfg->site_name, "lucent.station", sizeof cfg->site_name);
     cfg->checkpoint_every = 64;
     cfg->retention_days = 30;
@@ -82,6 +84,41 @@ static lc_status cfg_number(json_t *v, const char *key, double lo, double hi, do
         return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: must be a number from %g to %g", path, key,
                             lo, hi);
     *out = json_number_value(v);
+    return LC_OK;
+}
+
+/* "atr_sensitivity": a number for every class, or an object of some classes'
+ * numbers ({"weapon": 0.53}), each 0..1. */
+static lc_status cfg_sensitivity(json_t *v, const char *path, double out[LC_ATR_CLASSES],
+                                 lc_error *err)
+{
+    static const char *const key = "atr_sensitivity";
+    double d = 0;
+    if (json_is_number(v)) {
+        lc_status s = cfg_number(v, key, 0, 1, &d, path, err);
+        for (int c = 0; s == LC_OK && c < LC_ATR_CLASSES; c++)
+            out[c] = d;
+        return s;
+    }
+    if (!json_is_object(v))
+        return lc_error_set(err, LC_ERR_FORMAT,
+                            "%s: %s: must be a number 0..1 or an object of classes "
+                            "(explosive, weapon, dense) and numbers",
+                            path, key);
+    const char *name;
+    json_t *x;
+    json_object_foreach(v, name, x)
+    {
+        lc_atr_class c;
+        if (lc_atr_class_parse(name, &c) != 0)
+            return lc_error_set(err, LC_ERR_FORMAT,
+                                "%s: %s: unknown class '%s' (explosive, weapon, dense)", path, key,
+                                name);
+        if (!json_is_number(x) || json_number_value(x) < 0 || json_number_value(x) > 1)
+            return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: %s: must be a number from 0 to 1",
+                                path, key, name);
+        out[c] = json_number_value(x);
+    }
     return LC_OK;
 }
 
@@ -137,6 +174,8 @@ lc_status lc_station_config_load(const char *path, lc_station_config *cfg, lc_er
                 s = lc_error_set(err, LC_ERR_FORMAT, "%s: atr: must be true or false", path);
             else
                 c.atr = json_is_true(v);
+        } else if (strcmp(key, "atr_sensitivity") == 0) {
+            s = cfg_sensitivity(v, path, c.atr_sensitivity, err);
         } else if (strcmp(key, "demo_rate") == 0) {
             s = cfg_number(v, key, 0.001, 20, &c.demo_rate, path, err);
         } else if (strcmp(key, "tip_share") == 0) {
@@ -305,13 +344,16 @@ lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machin
         return LC_OK;
     lc_atr_result *r = NULL;
     lc_error aerr;
-    if (lc_atr_analyze(st->table, scan, NULL, &r, &aerr) != LC_OK) {
+    lc_atr_options o;
+    lc_atr_options_init(&o);
+    memcpy(o.sensitivity, st->cfg.atr_sensitivity, sizeof o.sensitivity);
+    if (lc_atr_analyze(st->table, scan, &o, &r, &aerr) != LC_OK) {
         lc__log(st, "recognition skipped on this bag: %s", aerr.msg);
         return LC_OK;
     }
-    /* The default operating point: an alarm is a candidate whose score
-     * reaches 1 - sensitivity (0.5). */
-    lc_status s = lc_dicos_tdr_from_atr(r, 0.5, "lucent atr " LC_VERSION, machine, err);
+    /* the site's operating point: the analysis kept the candidates whose
+     * score reaches 1 - sensitivity of their class, all of them alarms */
+    lc_status s = lc_dicos_tdr_from_atr(r, 0, "lucent atr " LC_VERSION, machine, err);
     lc_atr_result_free(r);
     return s;
 }
@@ -844,6 +886,7 @@ static lc_status open_trust(lc_station *st, lc_error *err)
         build[0] = '\0';
     lc_atr_options o;
     lc_atr_options_init(&o);
+    memcpy(o.sensitivity, st->cfg.atr_sensitivity, sizeof o.sensitivity);
     char text[512];
     snprintf(text, sizeof text,
              "lucent-atr %s enabled=%d sensitivity=%.17g,%.17g,%.17g pixel_mm=%.17g "
@@ -903,6 +946,10 @@ lc_status lc_station_start(const lc_station_config *cfg, lc_station_log_fn log, 
         }
         st->pipe_running = 1;
     }
+    if (cfg->atr)
+        lc__log(st, "recognition: operating point explosive %g, weapon %g, dense %g",
+                cfg->atr_sensitivity[LC_ATR_EXPLOSIVE], cfg->atr_sensitivity[LC_ATR_WEAPON],
+                cfg->atr_sensitivity[LC_ATR_DENSE]);
     if (cfg->retention_days > 0)
         lc__log(st, "retention: scans with no alarm are erased after %g days", cfg->retention_days);
     lc__retention_start(st);

@@ -796,6 +796,64 @@ static void test_config(void **state)
     fclose(f);
     assert_int_equal(lc_station_config_load(path, &cfg, &err), LC_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "retention_days"));
+    /* the recognition's operating point: one number, or some classes' */
+    assert_float_equal(cfg.atr_sensitivity[LC_ATR_WEAPON], 0.5, 0);
+    f = fopen(path, "w");
+    fputs("{\"atr_sensitivity\": 0.7}", f);
+    fclose(f);
+    assert_int_equal(lc_station_config_load(path, &cfg, &err), LC_OK);
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        assert_float_equal(cfg.atr_sensitivity[c], 0.7, 0);
+    f = fopen(path, "w");
+    fputs("{\"atr_sensitivity\": {\"weapon\": 0.53, \"dense\": 0.4}}", f);
+    fclose(f);
+    assert_int_equal(lc_station_config_load(path, &cfg, &err), LC_OK);
+    assert_float_equal(cfg.atr_sensitivity[LC_ATR_EXPLOSIVE], 0.7, 0);
+    assert_float_equal(cfg.atr_sensitivity[LC_ATR_WEAPON], 0.53, 0);
+    assert_float_equal(cfg.atr_sensitivity[LC_ATR_DENSE], 0.4, 0);
+    static const char *const bad[] = {"{\"atr_sensitivity\": 1.5}",
+                                      "{\"atr_sensitivity\": \"high\"}",
+                                      "{\"atr_sensitivity\": {\"bomb\": 0.5}}",
+                                      "{\"atr_sensitivity\": {\"weapon\": 0.6, \"dense\": -1}}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        f = fopen(path, "w");
+        fputs(bad[i], f);
+        fclose(f);
+        assert_int_equal(lc_station_config_load(path, &cfg, &err), LC_ERR_FORMAT);
+        assert_non_null(strstr(err.msg, "atr_sensitivity"));
+        assert_float_equal(cfg.atr_sensitivity[LC_ATR_WEAPON], 0.53, 0); /* unchanged */
+    }
+}
+
+/* The station analyses every bag at the site's operating point: at
+ * sensitivity 1 every candidate of a bag holding one block is an alarm, at 0
+ * none is. */
+static void test_atr_operating_point(void **state)
+{
+    (void)state;
+    lc_station_config cfg;
+    lc_station_config_init(&cfg);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    lc_station *st = NULL;
+    lc_error err;
+    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
+    assert_non_null(st->table);
+    lc_scan *scan = synthetic(1.0, 1.3);
+    size_t n[2];
+    for (int k = 0; k < 2; k++) {
+        for (int c = 0; c < LC_ATR_CLASSES; c++)
+            st->cfg.atr_sensitivity[c] = k == 0 ? 1.0 : 0.0;
+        lc_dicos_tdr *tdr = NULL;
+        assert_int_equal(lc__analyse(st, scan, &tdr, &err), LC_OK);
+        assert_non_null(tdr);
+        n[k] = tdr->n_threats;
+        assert_int_equal(tdr->alarm, n[k] ? LC_ALARM_ALARM : LC_ALARM_CLEAR);
+        lc_dicos_tdr_free(tdr);
+    }
+    assert_true(n[0] >= 1);
+    assert_int_equal(n[1], 0);
+    lc_scan_free(scan);
+    lc__station_free(st);
 }
 
 int main(void)
@@ -811,6 +869,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recover, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sealed_and_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atr_operating_point, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
