@@ -141,6 +141,21 @@ static void test_query(void **state)
 
 /* A synthetic two-view bag: air everywhere except a square where the high
  * channel sees attenuation ah and the low channel al. */
+/* A station without threads or network on the test's folder: demo seed,
+ * recognition on or off, every other setting its default. */
+static lc_station *headless(uint64_t seed, int atr)
+{
+    lc_station_config cfg;
+    lc_station_config_init(&cfg);
+    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
+    cfg.seed = seed;
+    cfg.atr = atr;
+    lc_station *st = NULL;
+    lc_error err;
+    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
+    return st;
+}
+
 static lc_scan *synthetic(double ah, double al)
 {
     lc_scan *scan = NULL;
@@ -393,13 +408,8 @@ static void login(lc_station *st, client *c, const char *user, const char *pw, i
 static void test_api(void **state)
 {
     (void)state;
-    lc_station_config cfg;
-    lc_station_config_init(&cfg);
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-    cfg.seed = 7;
-    lc_station *st = NULL;
+    lc_station *st = headless(7, 1);
     lc_error err;
-    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
     assert_int_equal(
         lc_store_user_add(st->store, "sam", LC_ROLE_SCREENER, "screen-pass", "cli", &err), LC_OK);
     assert_int_equal(
@@ -590,12 +600,8 @@ static void test_api(void **state)
 static void test_recover(void **state)
 {
     (void)state;
-    lc_station_config cfg;
-    lc_station_config_init(&cfg);
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-    lc_station *st = NULL;
+    lc_station *st = headless(0, 1);
     lc_error err;
-    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
     lc__feed_item item = {.scan = synthetic(2.0, 2.5), .gt_threat = 0, .name = "synthetic"};
     assert_int_equal(lc__pipeline_bag(st, &item, lc__now_us(), &err), LC_OK);
     /* A crash after the files but before the index row, and one mid-write. */
@@ -650,14 +656,8 @@ static void evict_all(lc_station *st)
 static void test_sealed_and_retention(void **state)
 {
     (void)state;
-    lc_station_config cfg;
-    lc_station_config_init(&cfg);
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-    cfg.seed = 11;
-    cfg.atr = 0;
-    lc_station *st = NULL;
+    lc_station *st = headless(11, 0);
     lc_error err;
-    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
     char kdir[400];
     snprintf(kdir, sizeof kdir, "%s/keys", dir);
     assert_int_equal(lc_keys_init(kdir, "lucent.test", NULL, &err), LC_OK);
@@ -831,12 +831,8 @@ static void test_config(void **state)
 static void test_atr_operating_point(void **state)
 {
     (void)state;
-    lc_station_config cfg;
-    lc_station_config_init(&cfg);
-    snprintf(cfg.data_dir, sizeof cfg.data_dir, "%s", dir);
-    lc_station *st = NULL;
+    lc_station *st = headless(0, 1);
     lc_error err;
-    assert_int_equal(lc__station_new_headless(&cfg, &st, &err), LC_OK);
     assert_non_null(st->table);
     lc_scan *scan = synthetic(1.0, 1.3);
     size_t n[2];
