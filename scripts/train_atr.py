@@ -360,10 +360,11 @@ def main():
     # operating point: per-class thresholds detecting at least --weapon-floor
     # of the weapons and then the most explosives >= 300 g (if no point
     # reaches the floor: the most weapons, then explosives; with floor 0: the
-    # sum of the two rates) with at most --fa of the clean bags alarmed, and at most --fa-corpus of any one corpus's (a procurement
-    # test runs one corpus of 500 bags, whose false alarms scatter round the
-    # pooled rate by 2-3 points); dense keeps its rule at 0.5; tried at the
-    # scores where a clean bag's best candidate sits
+    # sum of the two rates) with at most --fa of the clean bags alarmed, and
+    # at most --fa-corpus of any one corpus's (a procurement test runs one
+    # corpus of 500 bags, whose false alarms scatter round the pooled rate by
+    # 2-3 points); dense keeps its rule at 0.5; tried at the scores where a
+    # clean bag's best candidate sits
     bags = Bags(meta, threats).best(scores)
 
     def grid(c):
