@@ -270,7 +270,13 @@ async function openSupervise() {
     for (const h of s.data.hours) { const k = Math.floor((h.hour_start_us - start) / hourUs + 0.5); if (k >= 0 && k < 24) slots[k] += h.scans; }
     slots.forEach((n, k) => { const d = document.createElement('div'); d.style.height = `${100 * n / max}%`; d.title = `${new Date((start + k * hourUs) / 1000).toLocaleTimeString()}: ${n} bags`; bars.append(d); });
   }
-  if (c.status === 200) $('tip-share').value = c.data.tip_share;
+  if (c.status === 200) {
+    $('tip-share').value = c.data.tip_share;
+    const a = c.data.atr, p = a.sensitivity;
+    $('atr-point').textContent = a.enabled
+      ? `Machine recognition: on, operating point explosive ${p.explosive}, weapon ${p.weapon}, dense ${p.dense} (set where the station starts; higher alarms more).`
+      : 'Machine recognition: off (the station was started with --no-atr).';
+  }
   if (u.status === 200) renderUsers(u.data.users);
 }
 

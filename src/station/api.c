@@ -774,9 +774,16 @@ static json_t *config_json(lc_station *st)
     json_t *modes = json_array();
     for (int m = 0; m < LC__MODES; m++)
         json_array_append_new(modes, json_string(lc__mode_name(m)));
-    return json_pack("{s:f, s:b, s:f, s:o, s:s, s:I}", "tip_share", tip, "demo", st->cfg.demo,
+    /* the recognition's operating point: set where the station starts
+     * (docs/station.md), read-only here */
+    json_t *sens = json_object();
+    for (int c = 0; c < LC_ATR_CLASSES; c++)
+        json_object_set_new(sens, lc_atr_class_name((lc_atr_class)c),
+                            json_real(st->cfg.atr_sensitivity[c]));
+    json_t *atr = json_pack("{s:b, s:o}", "enabled", st->cfg.atr, "sensitivity", sens);
+    return json_pack("{s:f, s:b, s:f, s:o, s:s, s:I, s:o}", "tip_share", tip, "demo", st->cfg.demo,
                      "demo_rate", st->cfg.demo_rate, "modes", modes, "version", LC_VERSION,
-                     "latest_id", (json_int_t)latest);
+                     "latest_id", (json_int_t)latest, "atr", atr);
 }
 
 static void handle_config(lc_station *st, const lc__req *rq, lc__resp *rs)

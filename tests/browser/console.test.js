@@ -64,6 +64,9 @@ async function imageLoaded(page, bagId) {
     const sup = await login(browser, 'sue', 'super-pass-1', errors);
     await sup.click('#tab-supervise'); // a supervisor may screen too; starts on the bag view
     await sup.waitForSelector('#supervise:not([hidden])');
+    // The recognition's operating point, as the station was started (dense 0.45).
+    await sup.waitForSelector('#atr-point:has-text("dense 0.45")');
+    assert.match(await sup.textContent('#atr-point'), /explosive 0\.5, weapon 0\.5, dense 0\.45/);
     const scr = await login(browser, 'sam', 'screen-pass-1', errors);
     // The session cookie is HttpOnly and SameSite=Strict: invisible to scripts.
     const ck = (await scr.context().cookies()).find((c) => c.name === 'lc_session');

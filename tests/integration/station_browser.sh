@@ -21,7 +21,7 @@ lc_user_add sam screener screen-pass-1
 lc_user_add sue supervisor super-pass-1
 lc_user_add aud auditor audit-pass-1
 lc_user_add pat screener pre-pass-1
-lc_start --demo --rate 1 --tip-share 1 --seed 3
+lc_start --demo --rate 1 --tip-share 1 --seed 3 --atr-sensitivity dense=0.45
 # The TIP library is built on its own thread; bags before it carry no
 # projection. Another screener clears those, so sam's first bag has one.
 "$PY" "$LC_SOURCE_DIR/tests/integration/station_client.py" pretip "http://127.0.0.1:$port" \

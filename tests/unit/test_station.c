@@ -568,6 +568,10 @@ static void test_api(void **state)
     assert_int_equal(call(st, &sue, "POST", "/api/config", NULL, "{\"tip_share\":0.25}", NULL, &j),
                      200);
     assert_float_equal(json_real_value(json_object_get(j, "tip_share")), 0.25, 1e-12);
+    json_t *atr = json_object_get(j, "atr");
+    assert_true(json_is_true(json_object_get(atr, "enabled")));
+    assert_float_equal(
+        json_real_value(json_object_get(json_object_get(atr, "sensitivity"), "weapon")), 0.5, 0);
     json_decref(j);
     assert_int_equal(call(st, &sue, "POST", "/api/config", NULL, "{\"tip_share\":2}", NULL, NULL),
                      400);
