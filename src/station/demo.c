@@ -1,11 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * demo.c: the demo feeder of `lucent station --demo`. It stands in for the
- * scanner (and for the corpus generator of issue 5, which will replace it
- * behind the same lc__feeder interface): a background thread builds random
- * bags (a suitcase shell with everyday items placed in a grid of cells so
- * they do not overlap; optionally one real threat) or picks a scene file from
- * cfg->scenes_dir, simulates them with the sim module, and queues the raw
+ * scanner: a background thread draws random bags from the evaluation
+ * corpus's generator (lc_corpus_bag_generate: packed containers, clutter,
+ * confusers; a real threat in cfg->threat_share of them) or picks a scene
+ * file from cfg->scenes_dir, simulates them with the sim module, and queues the raw
  * scans. next() hands out a fresh bag when one is ready; when the simulator
  * is slower than the configured rate it hands out a recent bag mirrored along
  * the belt, so the station still runs at the rate it was asked for.
@@ -17,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lucent/corpus.h"
 #include "lucent/sim.h"
 #include "station/station_int.h"
 #include "util/util.h"
@@ -33,132 +33,6 @@ uint64_t lc__rand(uint64_t *state)
 double lc__randu(uint64_t *state)
 {
     return (double)(lc__rand(state) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static double uni(uint64_t *r, double lo, double hi)
-{
-    return lo + (hi - lo) * lc__randu(r);
-}
-
-/* ----------------------------------------------------------- scene maker */
-
-typedef struct item_kind {
-    const char *id, *material, *shape;
-    double size[3]; /* box: full sizes; cylinder: radius, height, wall */
-} item_kind;
-
-/* Everyday contents, sized to fit a cell of about 180 x 170 x 80 mm. */
-static const item_kind items[] = {
-    {"clothes", "cotton_clothing", "box", {170, 160, 70}},
-    {"book", "cellulose", "box", {150, 110, 30}},
-    {"bottle", "water", "cylinder", {35, 160, 0}},
-    {"tablet", "aluminium", "box", {170, 120, 8}},
-    {"shoe", "leather", "box", {170, 80, 70}},
-    {"chocolate", "chocolate", "box", {120, 60, 15}},
-    {"cheese", "cheese", "box", {100, 80, 50}},
-    {"cable", "copper", "cylinder", {2, 150, 0}},
-    {"power_bank", "lithium_ion_cell", "box", {100, 60, 20}},
-    {"umbrella", "steel", "cylinder", {6, 170, 0}},
-    {"honey", "honey", "cylinder", {35, 80, 0}},
-    {"glass_jar", "glass", "cylinder", {40, 90, 3}},
-};
-#define NITEMS (sizeof items / sizeof items[0])
-
-static const item_kind threats[] = {
-    {"knife", "stainless_steel", "box", {170, 25, 2.5}},
-    {"explosive", "semtex", "box", {140, 90, 30}},
-    {"explosive", "tnt", "box", {120, 80, 40}},
-    {"gun_barrel", "steel", "box", {120, 25, 30}},
-};
-#define NTHREATS (sizeof threats / sizeof threats[0])
-
-static json_t *vec3(double a, double b, double c)
-{
-    return json_pack("[f,f,f]", a, b, c);
-}
-
-static json_t *make_object(const item_kind *k, int n, double cx, double cy, double cz, double rotz,
-                           const char *threat)
-{
-    char id[48];
-    snprintf(id, sizeof id, "%s_%d", k->id, n);
-    json_t *o = json_pack("{s:s, s:s, s:s}", "id", id, "shape", k->shape, "material", k->material);
-    if (!o)
-        return NULL;
-    if (strcmp(k->shape, "box") == 0) {
-        json_object_set_new(o, "size", vec3(k->size[0], k->size[1], k->size[2]));
-        json_object_set_new(o, "rotation", vec3(0, 0, rotz));
-    } else {
-        json_object_set_new(o, "radius", json_real(k->size[0]));
-        json_object_set_new(o, "height", json_real(k->size[1]));
-        if (k->size[2] > 0)
-            json_object_set_new(o, "wall", json_real(k->size[2]));
-        /* Lying down, along the belt or across it. */
-        json_object_set_new(o, "rotation", vec3(0, 90, rotz));
-    }
-    json_object_set_new(o, "position", vec3(cx, cy, cz));
-    if (threat)
-        json_object_set_new(o, "threat", json_string(threat));
-    return o;
-}
-
-lc_status lc__demo_scene_json(uint64_t *rng, double threat_share, char **json, int *threat,
-                              lc_error *err)
-{
-    *json = NULL;
-    *threat = 0;
-    /* Shell: 3 x 2 x 2 cells of 200 x 190 x 95 mm inside a 3 mm shell. */
-    const double cx = 200, cy = 190, cz = 95, wall = 3;
-    double L = 3 * cx + 2 * wall + 20, W = 2 * cy + 2 * wall + 10, H = 2 * cz + 2 * wall + 10;
-    double x0 = 40; /* gap before the bag on the belt */
-    json_t *root = json_pack("{s:i, s:s}", "lucent_scene", 1, "name", "demo suitcase");
-    json_t *objs = json_array();
-    if (!root || !objs) {
-        json_decref(root), json_decref(objs);
-        return lc_error_set(err, LC_ERR_NOMEM, "demo: out of memory");
-    }
-    json_object_set_new(root, "objects", objs);
-    json_t *shell = json_pack("{s:s, s:s, s:o, s:f, s:o, s:s}", "id", "shell", "shape", "box",
-                              "size", vec3(L, W, H), "wall", wall, "position",
-                              vec3(x0 + L / 2, 0, H / 2), "material", "polypropylene");
-    json_array_append_new(objs, shell);
-
-    int cells[12];
-    for (int i = 0; i < 12; i++)
-        cells[i] = i;
-    for (int i = 11; i > 0; i--) { /* shuffle */
-        int j = (int)(lc__rand(rng) % (uint64_t)(i + 1));
-        int t = cells[i];
-        cells[i] = cells[j], cells[j] = t;
-    }
-    int nitems = 3 + (int)(lc__rand(rng) % 7);
-    int with_threat = lc__randu(rng) < threat_share;
-    for (int i = 0; i < nitems + with_threat; i++) {
-        int c = cells[i];
-        int ix = c % 3, iy = (c / 3) % 2, iz = c / 6;
-        double px = x0 + wall + 10 + cx * (ix + 0.5) + uni(rng, -8, 8);
-        double py = -W / 2 + wall + 5 + cy * (iy + 0.5) + uni(rng, -6, 6);
-        double pz = wall + 5 + cz * (iz + 0.5);
-        const item_kind *k;
-        const char *tclass = NULL;
-        if (i == nitems) {
-            k = &threats[lc__rand(rng) % NTHREATS];
-            tclass = strcmp(k->id, "explosive") == 0 ? "explosive" : "weapon";
-        } else {
-            k = &items[lc__rand(rng) % NITEMS];
-        }
-        /* Small turns keep items inside their cell; cylinders lie along x. */
-        double rot = strcmp(k->shape, "box") == 0 ? uni(rng, -8, 8) : uni(rng, -6, 6);
-        json_t *o = make_object(k, i, px, py, pz, rot, tclass);
-        if (o)
-            json_array_append_new(objs, o);
-    }
-    *threat = with_threat;
-    *json = json_dumps(root, JSON_COMPACT);
-    json_decref(root);
-    if (!*json)
-        return lc_error_set(err, LC_ERR_NOMEM, "demo: out of memory");
-    return LC_OK;
 }
 
 /* ---------------------------------------------------------------- feeder */
@@ -228,12 +102,25 @@ static lc_status simulate_one(demo *d, uint64_t *rng, lc__feed_item *item, lc_er
             memcpy(item->name + strlen(item->name), "\u2026", sizeof "\u2026");
         }
     } else {
-        char *json = NULL;
-        s = lc__demo_scene_json(rng, d->cfg.threat_share, &json, &threat, err);
-        if (s == LC_OK)
-            s = lc_scene_parse(json, strlen(json), "demo bag", NULL, &scene, err);
-        free(json);
-        snprintf(item->name, sizeof item->name, "demo suitcase%s", threat ? " (threat)" : "");
+        /* a random bag of the evaluation corpus (src/corpus): packed
+         * containers with everyday clutter and the classic confusers, a real
+         * threat in threat_share of them */
+        lc_corpus_options co;
+        lc_corpus_options_init(&co);
+        co.seed = lc__rand(rng);
+        co.threat_rate = d->cfg.threat_share;
+        lc_corpus_bag *bag = NULL;
+        s = lc_corpus_bag_generate(&co, 0, &bag, err);
+        if (s == LC_OK) {
+            threat = bag->n_threats > 0;
+            s = lc_scene_parse(bag->scene, strlen(bag->scene), "demo bag", NULL, &scene, err);
+        }
+        lc_corpus_bag_free(bag);
+        if (s == LC_OK) {
+            /* "corpus seed S bag_0000: carry-on with weapon" -> "carry-on with weapon" */
+            const char *n = strstr(lc_scene_name(scene), ": ");
+            snprintf(item->name, sizeof item->name, "demo %s", n ? n + 2 : "bag");
+        }
     }
     if (s != LC_OK)
         return s;

@@ -135,13 +135,6 @@ typedef struct lc__feeder {
  * station still sees the configured rate. */
 lc_status lc__demo_feeder_new(const lc_station_config *cfg, lc__feeder *out, lc_error *err);
 
-/* The procedural scene generator the demo feeder uses: JSON text of a random
- * bag (a suitcase with 3..9 everyday items; with probability threat_share one
- * real threat). Caller owns *json (free()). *threat is set to 1 when it holds
- * a threat. */
-lc_status lc__demo_scene_json(uint64_t *rng, double threat_share, char **json, int *threat,
-                              lc_error *err);
-
 /* 64-bit random generator (splitmix64) and a uniform double in [0, 1). */
 uint64_t lc__rand(uint64_t *state);
 double lc__randu(uint64_t *state);
