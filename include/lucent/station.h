@@ -48,12 +48,12 @@ typedef struct lc_station_config {
     int cache_bags;        /* bags kept rendered in memory, default 32 */
     int sim_threads;       /* threads per simulated bag, default 1 */
     int atr;               /* 1 (default): automatic threat recognition on every bag */
-    double atr_sensitivity[LC_ATR_CLASSES]; /* its operating point per class (explosive,
-                                               weapon, dense), 0..1: alarm at score >=
-                                               1 - sensitivity; default 0.5 each */
-    char site_name[128];                    /* key name of the site's audit checkpoints; default
-                                               "lucent.station". The keys live in DATA/keys (made there
-                                               on first start when missing, or by `lucent keys init`) */
+    /* the recognition's operating point per class (explosive, weapon, dense),
+     * 0..1: alarm at score >= 1 - sensitivity; default 0.5 each */
+    double atr_sensitivity[LC_ATR_CLASSES];
+    char site_name[128];            /* key name of the site's audit checkpoints; default
+                                       "lucent.station". The keys live in DATA/keys (made there
+                                       on first start when missing, or by `lucent keys init`) */
     char key_passphrase_file[4096]; /* first line: passphrase of sealed site keys ("" none) */
     int checkpoint_every;           /* sign an audit checkpoint every N events; default 64 */
     double retention_days; /* erase scans with no alarm after this many days (crypto-erasure:
