@@ -875,8 +875,14 @@ lc_status lc_atr_eval_run(const lc_mattable *t, const char *dir, const lc_atr_ev
     ast = append(&csv, &clen, &ccap,
                  "threshold,fa_clean,det_explosive_300g,det_weapon,det_dense,det_all,"
                  "false_alarms_per_bag\n");
+    /* the thresholds move together through the operating point: class c's
+     * is th + (its operating threshold - 0.5), so with per-class
+     * sensitivities the curves still pass through the squares (with the
+     * default, one threshold th for all) */
     for (int k = 0; k < NT && ast == LC_OK; k++) {
-        double th = (double)k / (NT - 1), thr[3] = {th, th, th};
+        double th = (double)k / (NT - 1), thr[3];
+        for (int c = 0; c < 3; c++)
+            thr[c] = fmin(fmax(th + thr_op[c] - 0.5, 0.0), 1.0);
         lc_atr_metrics m;
         lc_atr_eval_metrics(eb, n, thr, &m);
         fa[k] = m.clean ? (double)m.clean_alarmed / (double)m.clean : 0;

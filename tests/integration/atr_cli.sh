@@ -87,6 +87,16 @@ cmp "$work/c/eval/results.csv" "$work/results1.csv" ||
 "$LUCENT" eval "$work/c" --sensitivity weapon=0.9,dense=0.2 >"$work/eval2.txt"
 grep -q 'thresholds explosive 0.50 weapon 0.10 dense 0.80' "$work/eval2.txt" ||
     { echo "per-class thresholds not applied:"; head -2 "$work/eval2.txt"; exit 1; }
+# ... and the ROC passes through that point: its row at 0.50 is the summary's
+"$PYTHON" - "$work/c/eval" <<'PY'
+import csv, json, sys
+d = sys.argv[1]
+s = json.load(open(d + "/summary.json"))
+row = [r for r in csv.DictReader(open(d + "/roc.csv")) if r["threshold"] == "0.50"][0]
+fa = s["clean_alarmed"] / s["clean"] if s["clean"] else 0
+if abs(float(row["fa_clean"]) - fa) > 1e-4:
+    sys.exit("roc.csv at 0.50: false alarms %s, the operating point %.4f" % (row["fa_clean"], fa))
+PY
 
 # bad input and usage
 expect_rc 2 "$LUCENT" corpus -o "$work/x"
