@@ -337,6 +337,14 @@ void lc__bag_alarms_from_tdr(lc__bag *bag, const lc_dicos_tdr *tdr)
     }
 }
 
+/* The options every bag is analysed with: the defaults at the site's
+ * operating point. The provenance hash (open_trust) describes these. */
+static void atr_options(const lc_station *st, lc_atr_options *o)
+{
+    lc_atr_options_init(o);
+    memcpy(o->sensitivity, st->cfg.atr_sensitivity, sizeof o->sensitivity);
+}
+
 lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machine, lc_error *err)
 {
     *machine = NULL;
@@ -345,8 +353,7 @@ lc_status lc__analyse(lc_station *st, const lc_scan *scan, lc_dicos_tdr **machin
     lc_atr_result *r = NULL;
     lc_error aerr;
     lc_atr_options o;
-    lc_atr_options_init(&o);
-    memcpy(o.sensitivity, st->cfg.atr_sensitivity, sizeof o.sensitivity);
+    atr_options(st, &o);
     if (lc_atr_analyze(st->table, scan, &o, &r, &aerr) != LC_OK) {
         lc__log(st, "recognition skipped on this bag: %s", aerr.msg);
         return LC_OK;
@@ -885,8 +892,7 @@ static lc_status open_trust(lc_station *st, lc_error *err)
     if (sha256_file("/proc/self/exe", build, NULL) != LC_OK)
         build[0] = '\0';
     lc_atr_options o;
-    lc_atr_options_init(&o);
-    memcpy(o.sensitivity, st->cfg.atr_sensitivity, sizeof o.sensitivity);
+    atr_options(st, &o);
     char text[512];
     snprintf(text, sizeof text,
              "lucent-atr %s enabled=%d sensitivity=%.17g,%.17g,%.17g pixel_mm=%.17g "
