@@ -1104,6 +1104,20 @@ static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const
     return push(cs, &c, v->wr ? sc->runs : NULL, err);
 }
 
+/* Whether component s is one of candidates [from, to) again: the same box
+ * within a pixel and nearly the same area. */
+static int is_dup(const lc__atr_cands *cs, size_t from, size_t to, const comp_stat *s)
+{
+    for (size_t j = from; j < to; j++) {
+        const lc__atr_cand *p = &cs->c[j];
+        if (abs((int)p->bbox[0] - (int)s->x0) <= 1 && abs((int)p->bbox[1] - (int)s->y0) <= 1 &&
+            abs((int)p->bbox[2] - (int)s->x1) <= 1 && abs((int)p->bbox[3] - (int)s->y1) <= 1 &&
+            s->area > 0.93 * p->area_px)
+            return 1;
+    }
+    return 0;
+}
+
 /* Metal-excess candidates: a steel blade over clothing or beside its handle
  * merges, at every A_H threshold, with what has a similar total attenuation,
  * and the merged region reads organic. Here the background of every pixel
@@ -1113,14 +1127,16 @@ static lc_status add_candidate(const lc_mattable *t, const sigma_inv *inv, const
  * candidate's (EXC_ZEFF), or are impenetrable, form the candidates, measured
  * against that background. They carry level 0 (the tree's levels start at
  * 0.06). */
-#define EXC_WIN_MM 32.0
-#define EXC_SIGMA  1.5
-#define EXC_ZEFF   15.0
+#define EXC_WIN_MM  32.0
+#define EXC_WIN2_MM 56.0 /* the second, wider window (view_candidates) */
+#define EXC_SIGMA   1.5
+#define EXC_ZEFF    15.0
 
 static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                                    uint32_t view, double px_mm, double line_mm,
                                    const float *const bg[2], uint8_t *mask, uint32_t *lab,
-                                   comp_stat *stat, scratch *sc, lc__atr_cands *cs, lc_error *err)
+                                   comp_stat *stat, size_t dup_from, scratch *sc, lc__atr_cands *cs,
+                                   lc_error *err)
 {
     size_t n = (size_t)v->w * v->h;
     const float *bh = bg[0], *bl = bg[1];
@@ -1145,9 +1161,10 @@ static lc_status excess_candidates(const lc_mattable *t, const sigma_inv *inv, c
     }
     label(mask, v->w, v->h, lab);
     comp_stats(lab, v->w, v->h, stat);
+    size_t dup_to = cs->n;
     for (size_t i = 0; i < n && st == LC_OK; i++) {
         const comp_stat *s = candidate_comp(lab, stat, i, n);
-        if (!s)
+        if (!s || is_dup(cs, dup_from, dup_to, s))
             continue;
         st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, 0.0, px_mm, line_mm, bg, sc, cs,
                            err);
@@ -1239,6 +1256,17 @@ static void handle_cues(const sigma_inv *inv, const view_img *v, const float *bh
     }
 }
 
+/* bh, bl = the opening of the view's A_H and A_L by a win_mm square. */
+static int open_bg(const view_img *v, double win_mm, double px_mm, double line_mm, float *bh,
+                   float *bl)
+{
+    size_t n = (size_t)v->w * v->h;
+    memcpy(bh, v->hs, n * sizeof *bh);
+    memcpy(bl, v->ls, n * sizeof *bl);
+    size_t rx = (size_t)lround(0.5 * win_mm / line_mm), ry = (size_t)lround(0.5 * win_mm / px_mm);
+    return opening(bh, v->w, v->h, rx, ry) != 0 || opening(bl, v->w, v->h, rx, ry) != 0 ? -1 : 0;
+}
+
 static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, const view_img *v,
                                  uint32_t view, double px_mm, double line_mm, double a_max,
                                  lc__atr_cands *cs, lc_error *err)
@@ -1248,19 +1276,16 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
     uint32_t *lab = lc__mallocn(n, sizeof *lab);
     comp_stat *stat = lc__mallocn(n, sizeof *stat);
     float *bh = lc__mallocn(n, sizeof *bh), *bl = lc__mallocn(n, sizeof *bl);
+    float *bh2 = lc__mallocn(n, sizeof *bh2), *bl2 = lc__mallocn(n, sizeof *bl2);
     scratch sc = {0};
     lc_status st = LC_OK;
-    if (!mask || !lab || !stat || !bh || !bl) {
+    if (!mask || !lab || !stat || !bh || !bl || !bh2 || !bl2) {
         st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
         goto done;
     }
     /* the background under thin objects: the opening of A_H and A_L by a
      * rectangle wider than a blade (EXC_WIN_MM) */
-    memcpy(bh, v->hs, n * sizeof *bh);
-    memcpy(bl, v->ls, n * sizeof *bl);
-    size_t rx = (size_t)lround(0.5 * EXC_WIN_MM / line_mm);
-    size_t ry = (size_t)lround(0.5 * EXC_WIN_MM / px_mm);
-    if (opening(bh, v->w, v->h, rx, ry) != 0 || opening(bl, v->w, v->h, rx, ry) != 0) {
+    if (open_bg(v, EXC_WIN_MM, px_mm, line_mm, bh, bl) != 0) {
         st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
         goto done;
     }
@@ -1282,29 +1307,33 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
             if (!s)
                 continue;
             /* the same region as at the level below (stable): keep one */
-            int dup = 0;
-            for (size_t j = first_prev; j < first_cur && !dup; j++) {
-                const lc__atr_cand *p = &cs->c[j];
-                if (abs((int)p->bbox[0] - (int)s->x0) <= 1 &&
-                    abs((int)p->bbox[1] - (int)s->y0) <= 1 &&
-                    abs((int)p->bbox[2] - (int)s->x1) <= 1 &&
-                    abs((int)p->bbox[3] - (int)s->y1) <= 1 && s->area > 0.93 * p->area_px)
-                    dup = 1;
-            }
-            if (dup)
+            if (is_dup(cs, first_prev, first_cur, s))
                 continue;
             st = add_candidate(t, inv, v, view, lab, (uint32_t)i, s, level, px_mm, line_mm, NULL,
                                &sc, cs, err);
         }
     }
     const float *bg[2] = {bh, bl};
+    size_t first_exc = cs->n;
     if (st == LC_OK)
-        st = excess_candidates(t, inv, v, view, px_mm, line_mm, bg, mask, lab, stat, &sc, cs, err);
+        st = excess_candidates(t, inv, v, view, px_mm, line_mm, bg, mask, lab, stat, cs->n, &sc, cs,
+                               err);
+    /* ... and again over a wider window, for blades broader than the first
+     * (a chef's knife is up to about 50 mm at the heel): candidates the
+     * first window gave already are not measured twice */
+    if (st == LC_OK && open_bg(v, EXC_WIN2_MM, px_mm, line_mm, bh2, bl2) != 0)
+        st = lc_error_set(err, LC_ERR_NOMEM, "atr: out of memory");
+    const float *bg2[2] = {bh2, bl2};
+    if (st == LC_OK)
+        st = excess_candidates(t, inv, v, view, px_mm, line_mm, bg2, mask, lab, stat, first_exc,
+                               &sc, cs, err);
     if (st == LC_OK)
         handle_cues(inv, v, bh, px_mm, line_mm, cs, first_view);
 done:
     free(bh);
     free(bl);
+    free(bh2);
+    free(bl2);
     free(sc.runs);
     free(sc.buf);
     free(sc.buf2);
