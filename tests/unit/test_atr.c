@@ -360,56 +360,59 @@ static void test_dense_needs_both_views(void **state)
     lc_scan_free(scan);
 }
 
-/* A 2 mm steel blade (128 x 26 mm) continued along its axis by a handle of
- * water-equivalent organic of a slightly higher total attenuation, on 1 g/cm2
- * of cellulose: at every A_H threshold of the component tree the blade is
- * either merged with the handle or gone, but the metal-excess candidates
- * (level 0) cut it out alone, reading as metal. */
-static void test_blade_beside_handle(void **state)
+/* A two-view scan of a 2 mm steel blade continued along x by a handle of
+ * water-equivalent organic of a slightly higher total attenuation (5 g/cm2),
+ * both on 1 g/cm2 of cellulose, the same in both views. blade and handle
+ * are pixel rects side by side (blade[2] == handle[0]). */
+static lc_scan *blade_handle_scan(const uint32_t blade[4], const uint32_t handle[4])
 {
-    (void)state;
     const lc_material *steel = mat("stainless_steel"), *water = mat("water"),
                       *cell = mat("cellulose");
     uint32_t slab[4] = {20, 20, 220, 180};
-    uint32_t blade[4] = {40, 60, 120, 92}, handle[4] = {120, 56, 180, 96};
-    lc_synth_region r[16];
+    uint32_t y0 = blade[1] < handle[1] ? blade[1] : handle[1];
+    uint32_t y1 = blade[3] > handle[3] ? blade[3] : handle[3];
+    lc_synth_region r[24];
     size_t n = 0;
     for (uint32_t v = 0; v < 2; v++) {
-        /* the cellulose slab around the blade-and-handle box, then the two */
-        uint32_t box[4] = {blade[0], handle[1], handle[2], handle[3]};
+        /* the cellulose slab around the blade-and-handle box, then the box
+         * tiled: each part and the cellulose above and below it */
+        uint32_t box[4] = {blade[0], y0, handle[2], y1};
         size_t k = framed(r + n, v, slab, box, cell, 1.0, cell, 0.0);
-        n += k - 1; /* drop the frame's object part: the blade and handle tile it */
-        uint32_t rects[4][4] = {{blade[0], handle[1], blade[2], blade[1]},
-                                {blade[0], blade[3], blade[2], handle[3]},
-                                {blade[0], blade[1], blade[2], blade[3]},
-                                {handle[0], handle[1], handle[2], handle[3]}};
-        for (int j = 0; j < 4; j++) {
-            memset(&r[n], 0, sizeof r[n]);
-            r[n].view = v;
-            memcpy(r[n].rect, rects[j], sizeof rects[j]);
-            r[n].mats[0] = cell;
-            r[n].areal_g_cm2[0] = 1.0;
-            r[n].n = 1;
-            if (j == 2) {
-                r[n].mats[1] = steel;
-                r[n].areal_g_cm2[1] = 8.0 * 0.2;
-                r[n].n = 2;
-            } else if (j == 3) {
-                r[n].mats[1] = water;
-                r[n].areal_g_cm2[1] = 5.0;
-                r[n].n = 2;
+        n += k - 1; /* drop the frame's object part */
+        const uint32_t *parts[2] = {blade, handle};
+        for (int j = 0; j < 2; j++) {
+            const uint32_t *p = parts[j];
+            uint32_t rects[3][4] = {
+                {p[0], y0, p[2], p[1]}, {p[0], p[3], p[2], y1}, {p[0], p[1], p[2], p[3]}};
+            for (int q = 0; q < 3; q++) {
+                if (rects[q][1] >= rects[q][3])
+                    continue;
+                memset(&r[n], 0, sizeof r[n]);
+                r[n].view = v;
+                memcpy(r[n].rect, rects[q], sizeof rects[q]);
+                r[n].mats[0] = cell;
+                r[n].areal_g_cm2[0] = 1.0;
+                r[n].n = 1;
+                if (q == 2) {
+                    r[n].mats[1] = j == 0 ? steel : water;
+                    r[n].areal_g_cm2[1] = j == 0 ? 8.0 * 0.2 : 5.0;
+                    r[n].n = 2;
+                }
+                n++;
             }
-            n++;
         }
     }
-    lc_scan *scan = synth(r, n, 240, 200, 5);
-    lc_atr_options o = synth_options();
-    o.sensitivity[LC_ATR_WEAPON] = 1.0; /* keep every weapon candidate */
-    lc__atr_cands cs;
-    lc_atr_result *res = analyze_cands(scan, &o, &cs);
+    return synth(r, n, 240, 200, 5);
+}
+
+/* The metal-excess candidates of view 0 on the blade's box (within 2 px),
+ * checked to read as the blade alone; how many there are. */
+static int blade_excess_candidates(const lc__atr_cands *cs, const uint32_t blade[4],
+                                   const uint32_t handle[4], double length_mm, double breadth_mm)
+{
     int found = 0;
-    for (size_t i = 0; i < cs.n; i++) {
-        const lc__atr_cand *c = &cs.c[i];
+    for (size_t i = 0; i < cs->n; i++) {
+        const lc__atr_cand *c = &cs->c[i];
         if (c->view != 0 || c->level != 0.0)
             continue;
         /* no metal-excess candidate on the handle */
@@ -418,22 +421,62 @@ static void test_blade_beside_handle(void **state)
             abs((int)c->bbox[1] - (int)blade[1]) <= 2 &&
             abs((int)c->bbox[2] - (int)blade[2]) <= 2 &&
             abs((int)c->bbox[3] - (int)blade[3]) <= 2) {
-            found = 1;
+            found++;
             assert_true(c->zeff > 20.0);
             /* 2 mm steel alone reads ~4.3 g/cm2 water-equivalent */
             assert_true(c->sigma > 3.5 && c->sigma < 5.5);
-            assert_true(fabs(c->length_mm - 128.0) < 8.0 && fabs(c->width_mm - 25.6) < 4.0);
+            assert_true(fabs(c->length_mm - length_mm) < 8.0 &&
+                        fabs(c->width_mm - breadth_mm) < 4.0);
             assert_true(c->rule[LC_ATR_WEAPON] > 0.5);
             /* the handle goes on along the blade's axis */
             assert_true(c->handle > 0.8);
         }
     }
-    assert_true(found);
+    return found;
+}
+
+/* A 2 mm steel blade (128 x 26 mm) beside a handle (blade_handle_scan): at
+ * every A_H threshold of the component tree the blade is either merged with
+ * the handle or gone, but the metal-excess candidates (level 0) cut it out
+ * alone, reading as metal. */
+static void test_blade_beside_handle(void **state)
+{
+    (void)state;
+    uint32_t blade[4] = {40, 60, 120, 92}, handle[4] = {120, 56, 180, 96};
+    lc_scan *scan = blade_handle_scan(blade, handle);
+    lc_atr_options o = synth_options();
+    o.sensitivity[LC_ATR_WEAPON] = 1.0; /* keep every weapon candidate */
+    lc__atr_cands cs;
+    lc_atr_result *res = analyze_cands(scan, &o, &cs);
+    assert_true(blade_excess_candidates(&cs, blade, handle, 128.0, 25.6) >= 1);
     /* the best weapon alarm is the blade on its own box */
     const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
     assert_non_null(w);
     assert_true(w->bbox[0] <= blade[0] + 2 && w->bbox[2] >= blade[2] - 2 &&
                 w->bbox[2] <= handle[0] + 4);
+    lc__atr_cands_free(&cs);
+    lc_atr_result_free(res);
+    lc_scan_free(scan);
+}
+
+/* A broad blade (a chef's knife: 200 x 44 mm) beside a narrower handle (28
+ * mm): the first metal-excess window (32 mm) keeps the blade in the
+ * background, the second (56 mm) cuts it out, and at the default operating
+ * point it alarms on its own box (twelfth pass). */
+static void test_broad_blade(void **state)
+{
+    (void)state;
+    uint32_t blade[4] = {30, 60, 155, 115}, handle[4] = {155, 70, 215, 105};
+    lc_scan *scan = blade_handle_scan(blade, handle);
+    lc_atr_options o = synth_options();
+    lc__atr_cands cs;
+    lc_atr_result *res = analyze_cands(scan, &o, &cs);
+    assert_int_equal(blade_excess_candidates(&cs, blade, handle, 200.0, 44.0), 1);
+    const lc_atr_alarm *w = best(res, LC_ATR_WEAPON, 0);
+    assert_non_null(w);
+    assert_true(w->bbox[0] <= blade[0] + 2 && w->bbox[2] >= blade[2] - 2 &&
+                w->bbox[2] <= handle[0] + 4 && w->bbox[1] <= blade[1] + 2 &&
+                w->bbox[3] >= blade[3] - 2);
     lc__atr_cands_free(&cs);
     lc_atr_result_free(res);
     lc_scan_free(scan);
@@ -1082,6 +1125,7 @@ int main(void)
         cmocka_unit_test(test_water_block_not_explosive),
         cmocka_unit_test(test_blade_and_dense),
         cmocka_unit_test(test_blade_width),
+        cmocka_unit_test(test_broad_blade),
         cmocka_unit_test(test_dense_needs_both_views),
         cmocka_unit_test(test_blade_beside_handle),
         cmocka_unit_test(test_handle_cue),
