@@ -1126,7 +1126,8 @@ static int is_dup(const lc__atr_cands *cs, size_t from, size_t to, const comp_st
  * water-equivalent) and reads as metal after the same stripping as a
  * candidate's (EXC_ZEFF), or are impenetrable, form the candidates, measured
  * against that background. They carry level 0 (the tree's levels start at
- * 0.06). */
+ * 0.06). A component that repeats one of the candidates from dup_from on
+ * (is_dup) is skipped; dup_from = cs->n skips none. */
 #define EXC_WIN_MM  32.0
 #define EXC_WIN2_MM 56.0 /* the second, wider window (view_candidates) */
 #define EXC_SIGMA   1.5
@@ -1315,7 +1316,7 @@ static lc_status view_candidates(const lc_mattable *t, const sigma_inv *inv, con
     }
     const float *bg[2] = {bh, bl};
     size_t first_exc = cs->n;
-    if (st == LC_OK)
+    if (st == LC_OK) /* (the tree's candidates are not compared with) */
         st = excess_candidates(t, inv, v, view, px_mm, line_mm, bg, mask, lab, stat, cs->n, &sc, cs,
                                err);
     /* ... and again over a wider window, for blades broader than the first
