@@ -24,9 +24,19 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return CLI_USAGE;
 }
 
+const char *cli_error_text(const char *cmd, const lc_error *err)
+{
+    if (!err->msg[0])
+        return lc_strerror(err->status);
+    size_t n = strlen(cmd);
+    if (strncmp(err->msg, cmd, n) == 0 && err->msg[n] == ':' && err->msg[n + 1] == ' ')
+        return err->msg + n + 2;
+    return err->msg;
+}
+
 int cli_fail(const char *cmd, const lc_error *err)
 {
-    fprintf(stderr, "lucent %s: %s\n", cmd, err->msg[0] ? err->msg : lc_strerror(err->status));
+    fprintf(stderr, "lucent %s: %s\n", cmd, cli_error_text(cmd, err));
     return err->status == LC_ERR_ARG ? CLI_USAGE : CLI_BAD_INPUT;
 }
 

@@ -26,9 +26,13 @@ typedef struct cli_command {
 
 /* Prints "lucent CMD: message" and a hint to stderr; returns CLI_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...) LC_PRINTF(2, 3);
-/* Prints "lucent CMD: <err->msg>" to stderr; returns CLI_BAD_INPUT, or
- * CLI_USAGE when the status is LC_ERR_ARG. */
+/* Prints "lucent CMD: <cli_error_text>" to stderr; returns CLI_BAD_INPUT,
+ * or CLI_USAGE when the status is LC_ERR_ARG. */
 int cli_fail(const char *cmd, const lc_error *err);
+/* err's message without a leading "CMD: " (a library module named like the
+ * command: "lucent simulate: simulate: ..." would say it twice), or the
+ * status's text when there is no message. */
+const char *cli_error_text(const char *cmd, const lc_error *err);
 
 /* Strict parsers: the whole string must be a number in range. */
 bool cli_parse_double(const char *s, double *out);

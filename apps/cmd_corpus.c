@@ -118,10 +118,8 @@ static int run(int argc, char **argv)
     lc_error_clear(&err);
     /* the ranges are the library's to check: a value out of range is a
      * usage error, reported before any folder is made */
-    if (lc_corpus_options_check(&o, &err) != LC_OK) {
-        const char *m = strncmp(err.msg, "corpus: ", 8) == 0 ? err.msg + 8 : err.msg;
-        return cli_usage(cmd, "%s", m);
-    }
+    if (lc_corpus_options_check(&o, &err) != LC_OK)
+        return cli_usage(cmd, "%s", cli_error_text(cmd, &err));
     lc_status st = lc_corpus_write(&o, dir, cli_progress_cb, (void *)"generating", &err);
     cli_progress_done();
     if (st != LC_OK)

@@ -93,6 +93,14 @@ expect_fail 1 "mono" "$W/bag.json" -o "$W/x" --spectrum mono:abc
 expect_fail 1 "missing.json" "$W/missing.json" -o "$W/x"
 echo '{"geometry": {"pixel_pich_mm": 1}}' >"$W/badscanner.json"
 expect_fail 1 "geometry.pixel_pich_mm: unknown key" "$W/bag.json" -o "$W/x" --scanner "$W/badscanner.json"
+# a library message the module prefixes with the command's own name is not
+# prefixed twice ("lucent simulate: simulate: ...")
+cat >"$W/long.json" <<'JSON'
+{"lucent_scene": 1, "objects": [{"shape": "box", "size": [4000, 100, 100],
+  "position": [2000, 0, 50], "material": "water"}]}
+JSON
+echo '{"acquisition": {"line_pitch_mm": 0.05}}' >"$W/fine.json"
+expect_fail 1 "lucent simulate: the bag needs 81601 lines" "$W/long.json" -o "$W/x" --scanner "$W/fine.json"
 
 # Usage errors: exit 2.
 expect_fail 2 "missing -o" "$W/bag.json"
