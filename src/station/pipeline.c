@@ -114,10 +114,11 @@ static lc_status cfg_sensitivity(json_t *v, const char *path, double out[LC_ATR_
             return lc_error_set(err, LC_ERR_FORMAT,
                                 "%s: %s: unknown class '%s' (explosive, weapon, dense)", path, key,
                                 name);
-        if (!json_is_number(x) || json_number_value(x) < 0 || json_number_value(x) > 1)
-            return lc_error_set(err, LC_ERR_FORMAT, "%s: %s: %s: must be a number from 0 to 1",
-                                path, key, name);
-        out[c] = json_number_value(x);
+        char k[64];
+        snprintf(k, sizeof k, "%s: %s", key, lc_atr_class_name(c));
+        lc_status s = cfg_number(x, k, 0, 1, &out[c], path, err);
+        if (s != LC_OK)
+            return s;
     }
     return LC_OK;
 }
